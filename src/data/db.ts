@@ -1,0 +1,46 @@
+import { knex, type Knex } from 'knex';
+import pg from 'pg';
+import ClientPgLite from 'knex-pglite';
+import { migrationSource } from './migrations';
+
+// Postgres `date` is a calendar date: keep it as the 'YYYY-MM-DD' text instead of letting pg
+// build a JS Date at local midnight (which shifts by the machine's time zone).
+const PG_DATE_OID = 1082;
+pg.types.setTypeParser(PG_DATE_OID, (value: string) => value);
+
+export type Db = Knex;
+
+export type DbConfig =
+  | { readonly kind: 'postgres'; readonly url: string; readonly poolMax?: number }
+  | { readonly kind: 'pglite'; readonly dataDir: string };
+
+const COMMON: Knex.Config = {
+  // Errors must never carry bound values (they can hold notionals, notes, tokens).
+  compileSqlOnError: false,
+  migrations: { migrationSource, tableName: 'knex_migrations' },
+};
+
+export function createDb(config: DbConfig): Db {
+  switch (config.kind) {
+    case 'postgres':
+      return knex({
+        ...COMMON,
+        client: 'pg',
+        connection: config.url,
+        pool: { min: 0, max: config.poolMax ?? 10 },
+      });
+    case 'pglite':
+      // PGlite is one embedded Postgres with a single connection: knex-pglite pins the pool to 1.
+      return knex({
+        ...COMMON,
+        client: ClientPgLite,
+        dialect: 'postgres',
+        connection: { filename: config.dataDir },
+      } as Knex.Config);
+  }
+}
+
+export async function migrateLatest(db: Db): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest()) as [number, string[]];
+  return applied;
+}

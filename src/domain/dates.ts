@@ -1,0 +1,87 @@
+/** ISO business date `YYYY-MM-DD`. Dates are calendar values, never timestamps. */
+export type IsoDate = string;
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+export function isIsoDate(value: string): boolean {
+  const m = ISO_DATE.exec(value);
+  if (!m) return false;
+  const d = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+}
+
+/** Date arithmetic is done in UTC so that no local time zone shifts a business date. */
+export function toUtc(date: IsoDate): Date {
+  return new Date(`${date}T00:00:00Z`);
+}
+
+export function fromUtc(d: Date): IsoDate {
+  return d.toISOString().slice(0, 10);
+}
+
+export function addDays(date: IsoDate, days: number): IsoDate {
+  const d = toUtc(date);
+  d.setUTCDate(d.getUTCDate() + days);
+  return fromUtc(d);
+}
+
+export function daysBetween(from: IsoDate, to: IsoDate): number {
+  return Math.round((toUtc(to).getTime() - toUtc(from).getTime()) / 86_400_000);
+}
+
+export function isWeekend(date: IsoDate): boolean {
+  const day = toUtc(date).getUTCDay();
+  return day === 0 || day === 6;
+}
+
+/** Business days are weekdays; the fund's holiday calendar is not modelled. */
+export function previousBusinessDay(date: IsoDate): IsoDate {
+  let d = addDays(date, -1);
+  while (isWeekend(d)) d = addDays(d, -1);
+  return d;
+}
+
+export function businessDaysBetween(from: IsoDate, to: IsoDate): number {
+  let n = 0;
+  for (let d = addDays(from, 1); d <= to; d = addDays(d, 1)) if (!isWeekend(d)) n++;
+  return n;
+}
+
+export function startOfWeek(date: IsoDate): IsoDate {
+  // ISO weeks start on Monday.
+  const dow = (toUtc(date).getUTCDay() + 6) % 7;
+  return addDays(date, -dow);
+}
+
+export function startOfMonth(date: IsoDate): IsoDate {
+  return `${date.slice(0, 7)}-01`;
+}
+
+export function startOfQuarter(date: IsoDate): IsoDate {
+  const month = Number(date.slice(5, 7));
+  const q = Math.floor((month - 1) / 3) * 3 + 1;
+  return `${date.slice(0, 4)}-${String(q).padStart(2, '0')}-01`;
+}
+
+export function startOfYear(date: IsoDate): IsoDate {
+  return `${date.slice(0, 4)}-01-01`;
+}
+
+/** A clock is injected everywhere "today" matters; nothing reads the wall clock on its own. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Today's business date in the fund's time zone (São Paulo, UTC−3, no DST since 2019). */
+export function today(clock: Clock): IsoDate {
+  return fromUtc(new Date(clock.now().getTime() - 3 * 3_600_000));
+}
+
+/** The latest business day on or before `date` (the date itself on a weekday). */
+export function businessDayOnOrBefore(date: IsoDate): IsoDate {
+  let d = date;
+  while (isWeekend(d)) d = addDays(d, -1);
+  return d;
+}

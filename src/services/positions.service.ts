@@ -1,0 +1,307 @@
+import type { Knex } from 'knex';
+import { dec, type Decimal } from '../domain/decimal';
+import { today } from '../domain/dates';
+import { InvalidInput, NotFound, PositionAlreadyClosed } from '../domain/errors';
+import { pnlBrl, toUsd, transactionCost } from '../domain/pricing';
+import type { Direction, Instrument, IsoDate, Portfolio, Position } from '../domain/types';
+import { findInstrumentByTicker } from '../data/instrument.repository';
+import { appendJournal } from '../data/journal.repository';
+import { findPortfolioByRef, lockPortfolio } from '../data/portfolio.repository';
+import { closePositionRow, findPositionsByIds, insertPosition, lockPosition } from '../data/position.repository';
+import { insertProposal } from '../data/proposal.repository';
+import { previousSnapshots, upsertSnapshots } from '../data/snapshot.repository';
+import { assertAllowed, assertEntitled, type Actor } from './access';
+import type { Fact, ServiceDeps } from './deps';
+import { fxRateOn } from './market';
+import * as v from './validate';
+import { runWrite } from './write';
+
+export interface OpenPositionInput {
+  readonly portfolioId: string;
+  readonly ticker: string;
+  readonly direction: Direction;
+  readonly notionalBrl: Decimal;
+  readonly entryPrice: Decimal;
+  /** Why the trade is on; at least 5 characters. Becomes the proposal's rationale. */
+  readonly thesis: string;
+  readonly entryDate?: IsoDate | null;
+  readonly entryFxRate?: Decimal | null;
+  readonly quantity?: Decimal | null;
+  readonly ratePct?: Decimal | null;
+  readonly businessDays?: number | null;
+  readonly strategyIds?: readonly string[] | null;
+  readonly strategyWeights?: Readonly<Record<string, number>> | null;
+  readonly notes?: string | null;
+  readonly idempotencyKey?: string | null;
+}
+
+export interface ClosePositionInput {
+  readonly positionId: string;
+  readonly closePrice: Decimal;
+  readonly closeDate?: IsoDate | null;
+  readonly outcomeNotes?: string | null;
+  readonly idempotencyKey?: string | null;
+}
+
+/** Facts every change of a portfolio's positions touches (book, risk, attribution read them). */
+export function positionFacts(portfolioId: string): Fact[] {
+  return [
+    { kind: 'positions', portfolioId },
+    { kind: 'marks', portfolioId },
+    { kind: 'proposals', portfolioId },
+    { kind: 'journal', portfolioId },
+  ];
+}
+
+export async function loadPortfolioForWrite(trx: Knex.Transaction, actor: Actor, ref: string): Promise<Portfolio> {
+  const found = await findPortfolioByRef(trx, ref);
+  assertEntitled(actor, found, ref);
+  // Locked: writes to one portfolio serialize, so pre-trade checks see a stable book.
+  const locked = found ? await lockPortfolio(trx, found.id) : null;
+  if (!locked) throw new NotFound('Portfolio', ref);
+  return locked;
+}
+
+export async function requireInstrument(db: Knex, ticker: string): Promise<Instrument> {
+  const instrument = await findInstrumentByTicker(db, ticker.trim());
+  if (!instrument) throw new InvalidInput('ticker', `Unknown instrument ${ticker}`);
+  return instrument;
+}
+
+/** Entry FX: the given rate, else the USDBRL close on or before the entry date. */
+async function entryFx(trx: Knex, given: Decimal | null | undefined, date: IsoDate): Promise<Decimal> {
+  if (given) return v.positive('entryFxRate', given);
+  const fx = await fxRateOn(trx, date);
+  if (!fx) throw new InvalidInput('entryFxRate', `No USDBRL close on or before ${date}: give entryFxRate`);
+  return fx.rate;
+}
+
+export interface PositionTerms {
+  readonly portfolio: Portfolio;
+  readonly instrument: Instrument;
+  readonly proposalId: string;
+  readonly direction: Direction;
+  readonly notionalBrl: Decimal;
+  readonly entryPrice: Decimal;
+  readonly entryDate: IsoDate;
+  readonly entryFxRate?: Decimal | null;
+  readonly quantity?: Decimal | null;
+  readonly ratePct?: Decimal | null;
+  readonly businessDays?: number | null;
+  readonly strategyIds: readonly string[];
+  readonly strategyWeights: Readonly<Record<string, number>> | null;
+  readonly notes: string | null;
+}
+
+/** Creates the position (mark = entry price, entry cost charged) and its OPEN journal entry. */
+export async function insertOpenPosition(
+  trx: Knex.Transaction,
+  actor: Actor,
+  terms: PositionTerms,
+  now: Date,
+  journalNotes: { managerNotes: string | null; systemNotes: string | null },
+): Promise<string> {
+  if (terms.instrument.assetClass === 'RATES' && (terms.ratePct == null) !== (terms.businessDays == null)) {
+    throw new InvalidInput('ratePct', 'ratePct and businessDays go together');
+  }
+  const positionId = await insertPosition(trx, {
+    portfolioId: terms.portfolio.id,
+    instrumentId: terms.instrument.id,
+    proposalId: terms.proposalId,
+    direction: terms.direction,
+    notionalBrl: terms.notionalBrl,
+    quantity: terms.quantity ?? null,
+    entryPrice: terms.entryPrice,
+    entryDate: terms.entryDate,
+    entryFxRate: await entryFx(trx, terms.entryFxRate, terms.entryDate),
+    transactionCostBrl: transactionCost(terms.notionalBrl, terms.instrument.costBps),
+    ratePct: terms.ratePct ?? null,
+    businessDays: terms.businessDays ?? null,
+    strategyIds: terms.strategyIds,
+    strategyWeights: terms.strategyWeights,
+    notes: terms.notes,
+    now,
+  });
+  await appendJournal(trx, terms.portfolio.id, actor.id, [
+    {
+      type: 'OPEN',
+      positionId,
+      proposalId: terms.proposalId,
+      instrumentId: terms.instrument.id,
+      direction: terms.direction,
+      notionalBrl: terms.notionalBrl,
+      price: terms.entryPrice,
+      managerNotes: journalNotes.managerNotes,
+      systemNotes: journalNotes.systemNotes,
+    },
+  ], now);
+  return positionId;
+}
+
+/**
+ * Discretionary open: a proposal born APPROVED (conviction 1.0, source DISCRETIONARY) records the
+ * decision, the position carries its id, and the OPEN entry names both at insert time.
+ */
+export async function openPosition(deps: ServiceDeps, actor: Actor, input: OpenPositionInput): Promise<Position> {
+  assertAllowed(actor, 'TRADE');
+  const result = await runWrite(
+    deps,
+    { actor, operation: 'openPosition', args: input, idempotencyKey: input.idempotencyKey },
+    async (trx, now) => {
+      const thesis = v.text('thesis', input.thesis, 5);
+      v.positive('notionalBrl', input.notionalBrl);
+      v.positive('entryPrice', input.entryPrice);
+      const entryDate = v.notAfter('entryDate', v.date('entryDate', input.entryDate ?? today(deps.clock)), today(deps.clock));
+      const strategies = v.strategies(input.strategyIds, input.strategyWeights);
+      const portfolio = await loadPortfolioForWrite(trx, actor, input.portfolioId);
+      const instrument = await requireInstrument(trx, input.ticker);
+      const proposalId = await insertProposal(trx, {
+        portfolioId: portfolio.id,
+        instrumentId: instrument.id,
+        assetClass: instrument.assetClass,
+        direction: input.direction,
+        suggestedNotionalBrl: input.notionalBrl,
+        conviction: 1,
+        signalSource: 'DISCRETIONARY',
+        strategyIds: strategies.ids,
+        rationale: thesis,
+        riskImpact: null,
+        status: 'APPROVED',
+        asOfDate: entryDate,
+        isFlip: false,
+        reviewedBy: actor.id,
+        reviewedAt: now,
+        executionPrice: input.entryPrice,
+        executionNotionalBrl: input.notionalBrl,
+        notes: v.optionalText(input.notes),
+        now,
+      });
+      const positionId = await insertOpenPosition(
+        trx,
+        actor,
+        {
+          portfolio,
+          instrument,
+          proposalId,
+          direction: input.direction,
+          notionalBrl: input.notionalBrl,
+          entryPrice: input.entryPrice,
+          entryDate,
+          entryFxRate: input.entryFxRate,
+          quantity: input.quantity,
+          ratePct: input.ratePct,
+          businessDays: input.businessDays,
+          strategyIds: strategies.ids,
+          strategyWeights: strategies.weights,
+          notes: v.optionalText(input.notes),
+        },
+        now,
+        { managerNotes: thesis, systemNotes: 'Discretionary open' },
+      );
+      await trx('trade_proposals').where({ id: proposalId }).update({ position_id: positionId });
+      return { result: { positionId }, facts: positionFacts(portfolio.id) };
+    },
+  );
+  return mustLoadPosition(deps.db, result.positionId);
+}
+
+/**
+ * Close: realized P&L = P&L at the close price − entry cost − exit cost; unrealized goes to zero;
+ * the close date's snapshot carries the realized amount so that it enters the daily series
+ * (its dailyPnl = realized − the previous day's unrealized, so Σ daily over the life = realized).
+ */
+export async function closePosition(deps: ServiceDeps, actor: Actor, input: ClosePositionInput): Promise<Position> {
+  assertAllowed(actor, 'TRADE');
+  const result = await runWrite(
+    deps,
+    { actor, operation: 'closePosition', args: input, idempotencyKey: input.idempotencyKey },
+    async (trx, now) => {
+      v.positive('closePrice', input.closePrice);
+      const outcome = v.optionalText(input.outcomeNotes);
+      const position = await lockPosition(trx, input.positionId);
+      const portfolio = position ? await loadPortfolioForWrite(trx, actor, position.portfolioId) : null;
+      if (!position || !portfolio) throw new NotFound('Position', input.positionId);
+      if (!position.isOpen) throw new PositionAlreadyClosed(position.id);
+      const closeDate = v.notAfter('closeDate', v.date('closeDate', input.closeDate ?? today(deps.clock)), today(deps.clock));
+      if (closeDate < position.entryDate) {
+        throw new InvalidInput('closeDate', `closeDate ${closeDate} is before the entry date ${position.entryDate}`);
+      }
+      const costBps = (await requireInstrument(trx, position.ticker)).costBps;
+      const exitCost = transactionCost(position.notionalBrl, costBps);
+      const entryCost = position.transactionCostBrl;
+      const realized = pnlBrl(position, input.closePrice).minus(entryCost).minus(exitCost);
+      const fx = (await fxRateOn(trx, closeDate))?.rate ?? position.entryFxRate;
+      const previous = (await previousSnapshots(trx, [position.id], closeDate)).get(position.id);
+      const daily = realized.minus(previous?.unrealizedPnlBrl ?? 0);
+      await closePositionRow(trx, {
+        id: position.id,
+        closedAt: closeDate,
+        closePrice: input.closePrice,
+        realizedPnlBrl: realized,
+        realizedPnlUsd: toUsd(realized, fx),
+        transactionCostBrl: entryCost.plus(exitCost),
+        notes: outcome ?? position.notes,
+      }, now);
+      await upsertSnapshots(trx, [{
+        date: closeDate,
+        positionId: position.id,
+        portfolioId: position.portfolioId,
+        markPrice: input.closePrice,
+        unrealizedPnlBrl: dec(0),
+        unrealizedPnlUsd: dec(0),
+        dailyPnlBrl: daily,
+        dailyPnlUsd: toUsd(daily, fx),
+        realizedPnlBrl: realized,
+        fxRate: fx,
+        isManualOverride: false,
+      }], now);
+      await appendJournal(trx, position.portfolioId, actor.id, [
+        {
+          type: 'CLOSE',
+          positionId: position.id,
+          proposalId: position.proposalId,
+          instrumentId: position.instrumentId,
+          direction: position.direction,
+          notionalBrl: position.notionalBrl,
+          price: input.closePrice,
+          systemNotes: `Closed ${position.ticker} ${position.direction}: realized ${realized.toFixed(2)} BRL after costs ${entryCost.plus(exitCost).toFixed(2)} BRL`,
+        },
+        ...(outcome ? [{ type: 'NOTE' as const, positionId: position.id, instrumentId: position.instrumentId, managerNotes: outcome }] : []),
+      ], now);
+      return { result: { positionId: position.id }, facts: positionFacts(position.portfolioId) };
+    },
+  );
+  return mustLoadPosition(deps.db, result.positionId);
+}
+
+export interface RecordOutcomeInput {
+  readonly positionId: string;
+  readonly notes: string;
+  readonly idempotencyKey?: string | null;
+}
+
+/** A NOTE in the journal on a position, open or closed: the lessons of a trade, after the fact. */
+export async function recordOutcome(deps: ServiceDeps, actor: Actor, input: RecordOutcomeInput): Promise<string> {
+  assertAllowed(actor, 'TRADE');
+  const result = await runWrite(
+    deps,
+    { actor, operation: 'recordOutcome', args: input, idempotencyKey: input.idempotencyKey },
+    async (trx, now) => {
+      const notes = v.text('notes', input.notes, 3);
+      const [position] = await findPositionsByIds(trx, [input.positionId]);
+      if (!position) throw new NotFound('Position', input.positionId);
+      const portfolio = await loadPortfolioForWrite(trx, actor, position.portfolioId);
+      const [entry] = await appendJournal(trx, portfolio.id, actor.id, [
+        { type: 'NOTE', positionId: position.id, instrumentId: position.instrumentId, managerNotes: notes },
+      ], now);
+      return { result: { journalEntryId: entry?.id ?? '' }, facts: [{ kind: 'journal', portfolioId: portfolio.id }] };
+    },
+  );
+  return result.journalEntryId;
+}
+
+export async function mustLoadPosition(db: Knex, id: string): Promise<Position> {
+  const [position] = await findPositionsByIds(db, [id]);
+  if (!position) throw new NotFound('Position', id);
+  return position;
+}

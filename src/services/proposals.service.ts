@@ -1,0 +1,340 @@
+import type { Knex } from 'knex';
+import { D, type Decimal } from '../domain/decimal';
+import { businessDayOnOrBefore, today } from '../domain/dates';
+import { InvalidInput, NotFound, PreTradeLimitBreached, ProposalNotPending } from '../domain/errors';
+import { evaluatePreTrade } from '../domain/pre-trade';
+import { sign } from '../domain/pricing';
+import type { Direction, IsoDate, Portfolio, ProposalStatus, TradeProposal } from '../domain/types';
+import { appendJournal } from '../data/journal.repository';
+import { latestPricesOnOrBefore } from '../data/market.repository';
+import { listPositions } from '../data/position.repository';
+import {
+  expireStaleProposals, findProposalsByIds, insertProposal, listProposals, lockProposal, reviewProposal,
+} from '../data/proposal.repository';
+import { assertAllowed, type Actor } from './access';
+import type { ServiceDeps } from './deps';
+import { insertOpenPosition, loadPortfolioForWrite, positionFacts, requireInstrument } from './positions.service';
+import * as v from './validate';
+import { runWrite } from './write';
+
+/**
+ * A proposal is valid on its business day: once a later business day starts, a PENDING proposal
+ * of an earlier one is EXPIRED (reads show it so; writes refuse it).
+ */
+export function effectiveStatus(p: Pick<TradeProposal, 'status' | 'asOfDate'>, todayDate: IsoDate): ProposalStatus {
+  return p.status === 'PENDING' && p.asOfDate < businessDayOnOrBefore(todayDate) ? 'EXPIRED' : p.status;
+}
+
+export function withEffectiveStatus(p: TradeProposal, todayDate: IsoDate): TradeProposal {
+  const status = effectiveStatus(p, todayDate);
+  return status === p.status ? p : { ...p, status };
+}
+
+export interface ApproveProposalInput {
+  readonly proposalId: string;
+  /** Defaults to the instrument's latest close. */
+  readonly executionPrice?: Decimal | null;
+  /** Defaults to the suggested notional. */
+  readonly executionNotionalBrl?: Decimal | null;
+  readonly ratePct?: Decimal | null;
+  readonly businessDays?: number | null;
+  readonly notes?: string | null;
+  /** ADMIN only: approve although a pre-trade check fails. */
+  readonly overridePreTrade?: boolean | null;
+  readonly idempotencyKey?: string | null;
+}
+
+export interface ModifyApproveInput extends Omit<ApproveProposalInput, 'executionPrice'> {
+  /** Required: a modified trade is executed at a price someone stated. */
+  readonly executionPrice: Decimal;
+  readonly direction?: Direction | null;
+}
+
+export interface RejectProposalInput {
+  readonly proposalId: string;
+  readonly notes: string;
+  readonly idempotencyKey?: string | null;
+}
+
+async function lockPending(
+  trx: Knex.Transaction,
+  deps: ServiceDeps,
+  actor: Actor,
+  proposalId: string,
+): Promise<{ proposal: TradeProposal; portfolio: Portfolio }> {
+  const proposal = await lockProposal(trx, proposalId);
+  if (!proposal) throw new NotFound('TradeProposal', proposalId);
+  const portfolio = await loadPortfolioForWrite(trx, actor, proposal.portfolioId);
+  const status = effectiveStatus(proposal, today(deps.clock));
+  if (status !== 'PENDING') throw new ProposalNotPending(proposal.id, status);
+  return { proposal, portfolio };
+}
+
+async function executionPrice(trx: Knex, proposal: TradeProposal, given: Decimal | null | undefined, date: IsoDate): Promise<Decimal> {
+  if (given) return v.positive('executionPrice', given);
+  const close = (await latestPricesOnOrBefore(trx, [proposal.instrumentId], date)).get(proposal.instrumentId);
+  if (!close) throw new InvalidInput('executionPrice', `No close for ${proposal.ticker}: give executionPrice`);
+  return close.close;
+}
+
+/** Pre-trade checks against the locked book; an ADMIN may override, nobody else. */
+async function checkPreTrade(
+  trx: Knex,
+  actor: Actor,
+  portfolio: Portfolio,
+  proposal: TradeProposal,
+  notional: Decimal,
+  override: boolean,
+): Promise<void> {
+  if (override) assertAllowed(actor, 'OVERRIDE_PRE_TRADE');
+  const open = await listPositions(trx, { portfolioIds: [portfolio.id], isOpen: true });
+  const result = evaluatePreTrade({
+    aumBrl: portfolio.aumBrl,
+    openPositions: open,
+    assetClass: proposal.assetClass,
+    notionalBrl: notional,
+  });
+  const failed = result.checks.find((c) => !c.passed);
+  if (failed && !override) throw new PreTradeLimitBreached(failed.check, failed.value, failed.limit);
+}
+
+async function execute(
+  deps: ServiceDeps,
+  actor: Actor,
+  operation: 'approveProposal' | 'modifyAndApproveProposal',
+  input: ApproveProposalInput & { direction?: Direction | null },
+): Promise<TradeProposal> {
+  assertAllowed(actor, 'TRADE');
+  const result = await runWrite(
+    deps,
+    { actor, operation, args: input, idempotencyKey: input.idempotencyKey },
+    async (trx, now) => {
+      const date = today(deps.clock);
+      const { proposal, portfolio } = await lockPending(trx, deps, actor, input.proposalId);
+      const modified = operation === 'modifyAndApproveProposal';
+      const direction = input.direction ?? proposal.direction;
+      const notional = v.positive('executionNotionalBrl', input.executionNotionalBrl ?? proposal.suggestedNotionalBrl);
+      if (modified && direction === proposal.direction && notional.eq(proposal.suggestedNotionalBrl)) {
+        throw new InvalidInput('executionNotionalBrl', 'A modification must change the direction or the notional');
+      }
+      const price = await executionPrice(trx, proposal, input.executionPrice, date);
+      await checkPreTrade(trx, actor, portfolio, proposal, notional, input.overridePreTrade === true);
+      const notes = v.optionalText(input.notes);
+      const instrument = await requireInstrument(trx, proposal.ticker);
+      const terms = `${direction} ${notional.toFixed(2)} BRL @ ${price.toFixed()}`;
+      const positionId = await insertOpenPosition(
+        trx,
+        actor,
+        {
+          portfolio,
+          instrument,
+          proposalId: proposal.id,
+          direction,
+          notionalBrl: notional,
+          entryPrice: price,
+          entryDate: date,
+          ratePct: input.ratePct,
+          businessDays: input.businessDays,
+          strategyIds: proposal.strategyIds,
+          strategyWeights: null,
+          notes,
+        },
+        now,
+        { managerNotes: notes, systemNotes: `${modified ? 'Modified and approved' : 'Approved'} proposal: ${terms}` },
+      );
+      await reviewProposal(trx, {
+        id: proposal.id,
+        status: modified ? 'MODIFIED' : 'APPROVED',
+        reviewedBy: actor.id,
+        reviewedAt: now,
+        direction,
+        executionPrice: price,
+        executionNotionalBrl: notional,
+        positionId,
+        notes,
+      });
+      if (modified) {
+        await appendJournal(trx, portfolio.id, actor.id, [{
+          type: 'MODIFY',
+          positionId,
+          proposalId: proposal.id,
+          instrumentId: proposal.instrumentId,
+          direction,
+          notionalBrl: notional,
+          price,
+          managerNotes: notes,
+          systemNotes: `Original: ${proposal.direction} ${proposal.suggestedNotionalBrl.toFixed(2)} BRL; new: ${terms}`,
+        }], now);
+      }
+      return { result: { proposalId: proposal.id }, facts: positionFacts(portfolio.id) };
+    },
+  );
+  return mustLoadProposal(deps, result.proposalId);
+}
+
+export function approveProposal(deps: ServiceDeps, actor: Actor, input: ApproveProposalInput): Promise<TradeProposal> {
+  return execute(deps, actor, 'approveProposal', input);
+}
+
+export function modifyAndApproveProposal(deps: ServiceDeps, actor: Actor, input: ModifyApproveInput): Promise<TradeProposal> {
+  if (!input.executionPrice) throw new InvalidInput('executionPrice', 'executionPrice is required to modify a proposal');
+  return execute(deps, actor, 'modifyAndApproveProposal', input);
+}
+
+export async function rejectProposal(deps: ServiceDeps, actor: Actor, input: RejectProposalInput): Promise<TradeProposal> {
+  assertAllowed(actor, 'TRADE');
+  const result = await runWrite(
+    deps,
+    { actor, operation: 'rejectProposal', args: input, idempotencyKey: input.idempotencyKey },
+    async (trx, now) => {
+      const notes = v.text('notes', input.notes, 3);
+      const { proposal, portfolio } = await lockPending(trx, deps, actor, input.proposalId);
+      await reviewProposal(trx, {
+        id: proposal.id,
+        status: 'REJECTED',
+        reviewedBy: actor.id,
+        reviewedAt: now,
+        executionPrice: null,
+        executionNotionalBrl: null,
+        positionId: null,
+        notes,
+      });
+      await appendJournal(trx, portfolio.id, actor.id, [{
+        type: 'REJECT',
+        proposalId: proposal.id,
+        instrumentId: proposal.instrumentId,
+        direction: proposal.direction,
+        notionalBrl: proposal.suggestedNotionalBrl,
+        managerNotes: notes,
+      }], now);
+      return {
+        result: { proposalId: proposal.id },
+        facts: [{ kind: 'proposals', portfolioId: portfolio.id }, { kind: 'journal', portfolioId: portfolio.id }],
+      };
+    },
+  );
+  return mustLoadProposal(deps, result.proposalId);
+}
+
+export interface Signal {
+  readonly ticker: string;
+  readonly direction: Direction;
+  readonly conviction: number;
+  readonly signalSource: string;
+  readonly strategyIds?: readonly string[] | null;
+  readonly suggestedNotionalBrl?: Decimal | null;
+}
+
+export interface GenerateProposalsInput {
+  readonly portfolioId: string;
+  readonly asOf?: IsoDate | null;
+  readonly signals: readonly Signal[];
+  readonly idempotencyKey?: string | null;
+}
+
+export type SkipReason = 'LOW_CONVICTION' | 'DAILY_LIMIT' | 'ALREADY_PENDING' | 'DUPLICATE_SIGNAL';
+
+export interface GenerateProposalsResult {
+  readonly created: readonly TradeProposal[];
+  readonly skipped: readonly { readonly ticker: string; readonly reason: SkipReason }[];
+}
+
+export const SIGNAL_RULES = {
+  minConviction: 0.55,
+  flipConviction: 0.6,
+  maxPerDay: 5,
+  /** Suggested size when a signal gives none: this share of AUM, scaled by conviction. */
+  defaultSizeOfAum: 0.1,
+} as const;
+
+function rationale(s: Signal, isFlip: boolean): string {
+  const pct = Math.round(s.conviction * 100);
+  const strategies = s.strategyIds && s.strategyIds.length > 0 ? ` for ${s.strategyIds.join(', ')}` : '';
+  const flip = isFlip ? ` Reverses the open ${s.direction === 'LONG' ? 'SHORT' : 'LONG'} position.` : '';
+  return `${s.signalSource} signal: ${s.direction} ${s.ticker} with ${pct}% conviction${strategies}.${flip}`;
+}
+
+/**
+ * Turns signals into PENDING proposals: keeps conviction ≥ 0.55, strongest first, at most five a
+ * day per portfolio (counting the day's earlier proposals), skips an instrument that already has
+ * a PENDING proposal that day, and flags a flip against an open position of the other direction.
+ */
+export async function generateProposals(
+  deps: ServiceDeps,
+  actor: Actor,
+  input: GenerateProposalsInput,
+): Promise<GenerateProposalsResult> {
+  assertAllowed(actor, 'TRADE');
+  const result = await runWrite(
+    deps,
+    { actor, operation: 'generateProposals', args: input, idempotencyKey: input.idempotencyKey },
+    async (trx, now) => {
+      const asOf = v.notAfter('asOf', v.date('asOf', input.asOf ?? today(deps.clock)), today(deps.clock));
+      input.signals.forEach((s, i) => v.unitInterval(`signals[${i}].conviction`, s.conviction));
+      const portfolio = await loadPortfolioForWrite(trx, actor, input.portfolioId);
+      await expireStaleProposals(trx, portfolio.id, businessDayOnOrBefore(asOf), now);
+      const ofDay = await listProposals(trx, { portfolioIds: [portfolio.id], asOfDate: asOf, limit: 1000 });
+      const generatedToday = ofDay.filter((p) => p.signalSource !== 'DISCRETIONARY').length;
+      const pendingTickers = new Set(ofDay.filter((p) => p.status === 'PENDING').map((p) => p.ticker));
+      const open = await listPositions(trx, { portfolioIds: [portfolio.id], isOpen: true });
+
+      const skipped: { ticker: string; reason: SkipReason }[] = [];
+      const createdIds: string[] = [];
+      const createdTickers = new Set<string>();
+      const ranked = [...input.signals].sort((a, b) => b.conviction - a.conviction);
+      for (const s of ranked) {
+        const ticker = s.ticker.trim();
+        if (s.conviction < SIGNAL_RULES.minConviction) { skipped.push({ ticker, reason: 'LOW_CONVICTION' }); continue; }
+        if (createdTickers.has(ticker)) { skipped.push({ ticker, reason: 'DUPLICATE_SIGNAL' }); continue; }
+        if (pendingTickers.has(ticker)) { skipped.push({ ticker, reason: 'ALREADY_PENDING' }); continue; }
+        if (generatedToday + createdIds.length >= SIGNAL_RULES.maxPerDay) { skipped.push({ ticker, reason: 'DAILY_LIMIT' }); continue; }
+        const instrument = await requireInstrument(trx, ticker);
+        const isFlip = s.conviction >= SIGNAL_RULES.flipConviction
+          && open.some((p) => p.instrumentId === instrument.id && sign(p.direction) !== sign(s.direction));
+        const notional = s.suggestedNotionalBrl
+          ? v.positive('suggestedNotionalBrl', s.suggestedNotionalBrl)
+          : portfolio.aumBrl.times(SIGNAL_RULES.defaultSizeOfAum).times(s.conviction).toDecimalPlaces(-3, D.ROUND_HALF_UP);
+        const impact = evaluatePreTrade({ aumBrl: portfolio.aumBrl, openPositions: open, assetClass: instrument.assetClass, notionalBrl: notional });
+        createdIds.push(await insertProposal(trx, {
+          portfolioId: portfolio.id,
+          instrumentId: instrument.id,
+          assetClass: instrument.assetClass,
+          direction: s.direction,
+          suggestedNotionalBrl: notional,
+          conviction: s.conviction,
+          signalSource: v.text('signalSource', s.signalSource, 2),
+          strategyIds: v.strategies(s.strategyIds, null).ids,
+          rationale: rationale(s, isFlip),
+          riskImpact: {
+            grossLeverageBefore: impact.grossLeverageBefore,
+            grossLeverageAfter: impact.grossLeverageAfter,
+            assetClassWeightAfter: impact.assetClassWeightAfterPct,
+          },
+          status: 'PENDING',
+          asOfDate: asOf,
+          isFlip,
+          reviewedBy: null,
+          reviewedAt: null,
+          executionPrice: null,
+          executionNotionalBrl: null,
+          notes: null,
+          now,
+        }));
+        createdTickers.add(ticker);
+      }
+      return { result: { createdIds, skipped }, facts: [{ kind: 'proposals', portfolioId: portfolio.id }] };
+    },
+  );
+  const created = await findProposalsByIds(deps.db, result.createdIds);
+  const byId = new Map(created.map((p) => [p.id, p]));
+  return {
+    created: result.createdIds.flatMap((id) => byId.get(id) ?? []),
+    skipped: result.skipped,
+  };
+}
+
+async function mustLoadProposal(deps: ServiceDeps, id: string): Promise<TradeProposal> {
+  const [proposal] = await findProposalsByIds(deps.db, [id]);
+  if (!proposal) throw new NotFound('TradeProposal', id);
+  return withEffectiveStatus(proposal, today(deps.clock));
+}
