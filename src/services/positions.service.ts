@@ -7,12 +7,13 @@ import type { Direction, Instrument, IsoDate, Portfolio, Position } from '../dom
 import { findInstrumentByTicker } from '../data/instrument.repository';
 import { appendJournal } from '../data/journal.repository';
 import { findPortfolioByRef, lockPortfolio } from '../data/portfolio.repository';
-import { closePositionRow, findPositionsByIds, insertPosition, lockPosition } from '../data/position.repository';
+import { closePositionRow, findPositionsByIds, insertPosition, listPositions, lockPosition } from '../data/position.repository';
 import { insertProposal } from '../data/proposal.repository';
 import { previousSnapshots, upsertSnapshots } from '../data/snapshot.repository';
 import { assertAllowed, assertEntitled, type Actor } from './access';
 import type { Fact, ServiceDeps } from './deps';
 import { fxRateOn } from './market';
+import { readablePortfolio } from './portfolios.service';
 import * as v from './validate';
 import { runWrite } from './write';
 
@@ -304,4 +305,20 @@ export async function mustLoadPosition(db: Knex, id: string): Promise<Position> 
   const [position] = await findPositionsByIds(db, [id]);
   if (!position) throw new NotFound('Position', id);
   return position;
+}
+
+export type PositionStatusFilter = 'OPEN' | 'CLOSED' | 'ALL';
+
+export async function listPortfolioPositions(
+  db: Knex,
+  actor: Actor,
+  q: { readonly portfolioId: string; readonly status?: PositionStatusFilter | null; readonly assetClass?: Position['assetClass'] | null },
+): Promise<Position[]> {
+  const portfolio = await readablePortfolio(db, actor, q.portfolioId);
+  const status = q.status ?? 'OPEN';
+  return listPositions(db, {
+    portfolioIds: [portfolio.id],
+    isOpen: status === 'ALL' ? undefined : status === 'OPEN',
+    assetClass: q.assetClass ?? undefined,
+  });
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { D, type Decimal } from '../domain/decimal';
-import { businessDayOnOrBefore, today } from '../domain/dates';
+import { businessDayOnOrBefore, today, type Clock } from '../domain/dates';
 import { InvalidInput, NotFound, PreTradeLimitBreached, ProposalNotPending } from '../domain/errors';
 import { evaluatePreTrade } from '../domain/pre-trade';
 import { sign } from '../domain/pricing';
@@ -14,6 +14,7 @@ import {
 import { assertAllowed, type Actor } from './access';
 import type { ServiceDeps } from './deps';
 import { insertOpenPosition, loadPortfolioForWrite, positionFacts, requireInstrument } from './positions.service';
+import { readablePortfolio } from './portfolios.service';
 import * as v from './validate';
 import { runWrite } from './write';
 
@@ -337,4 +338,25 @@ async function mustLoadProposal(deps: ServiceDeps, id: string): Promise<TradePro
   const [proposal] = await findProposalsByIds(deps.db, [id]);
   if (!proposal) throw new NotFound('TradeProposal', id);
   return withEffectiveStatus(proposal, today(deps.clock));
+}
+
+export interface ProposalQuery {
+  readonly portfolioId: string;
+  readonly status?: ProposalStatus | null;
+  readonly date?: IsoDate | null;
+  readonly limit?: number | null;
+}
+
+/** Lists proposals with their effective status (a PENDING proposal of a past day reads EXPIRED). */
+export async function listPortfolioProposals(db: Knex, clock: Clock, actor: Actor, q: ProposalQuery): Promise<TradeProposal[]> {
+  const limit = q.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new InvalidInput('limit', 'limit must be between 1 and 500');
+  const portfolio = await readablePortfolio(db, actor, q.portfolioId);
+  const todayDate = today(clock);
+  // EXPIRED is derived, so PENDING and EXPIRED filters read both stored states and filter after.
+  const stored = q.status === 'EXPIRED' ? undefined : q.status === 'PENDING' ? 'PENDING' : q.status ?? undefined;
+  const rows = await listProposals(db, { portfolioIds: [portfolio.id], status: stored, asOfDate: q.date ?? undefined, limit });
+  return rows
+    .map((p) => withEffectiveStatus(p, todayDate))
+    .filter((p) => !q.status || p.status === q.status);
 }

@@ -1,0 +1,105 @@
+import type http from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import type { GraphQLSchema } from 'graphql';
+import { createDb, type Db } from '../data/db';
+import { createLoaders } from '../data/loaders';
+import { systemClock, type Clock } from '../domain/dates';
+import type { Context } from '../graphql/context';
+import { createFormatError } from '../graphql/errors';
+import { buildGatewaySchema } from '../graphql/schema';
+import { noChangeListener, type ServiceDeps } from '../services/deps';
+import { authenticate } from './auth';
+import type { Config } from './config';
+import { createHttpServer, listen } from './http';
+import type { Logger } from './logger';
+
+export interface Gateway {
+  readonly db: Db;
+  readonly schema: GraphQLSchema;
+  readonly apollo: ApolloServer<Context>;
+  readonly services: ServiceDeps;
+  /** Starts listening; resolves with the GraphQL URL. */
+  start(): Promise<string>;
+  /** Stops accepting requests, drains Apollo, closes the database. */
+  stop(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  readonly clock?: Clock;
+  /** An existing knex (tests share one); the gateway then does not close it on stop. */
+  readonly db?: Db;
+}
+
+/**
+ * The composition root: the only place that constructs the database client and wires the
+ * layers. Everything below receives its dependencies.
+ */
+export async function createGateway(config: Config, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
+  const ownsDb = !options.db;
+  const db = options.db ?? createDb(config.database);
+  const services: ServiceDeps = { db, clock: options.clock ?? systemClock, changes: noChangeListener };
+  const schema = await buildGatewaySchema();
+  const apollo = new ApolloServer<Context>({
+    schema,
+    introspection: config.env !== 'production' || config.sandbox,
+    formatError: createFormatError(logger),
+    // Sandbox in the browser for people; no landing page hides the schema in production.
+    plugins: [
+      ApolloServerPluginCacheControlDisabled(),
+      config.sandbox
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+        : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
+    ],
+    logger: {
+      debug: (m) => logger.debug(m),
+      info: (m) => logger.info(m),
+      warn: (m) => logger.warn(m),
+      error: (m) => logger.error(m),
+    },
+  });
+  await apollo.start();
+
+  const createContext = (req: http.IncomingMessage, requestId: string): Promise<Context> => {
+    const auth = authenticate(req.headers.authorization, config.jwt);
+    return Promise.resolve({
+      requestId,
+      actor: auth.kind === 'authenticated' ? auth.actor : null,
+      authError: auth.kind === 'invalid' ? auth.reason : null,
+      loaders: createLoaders(db),
+      services,
+    });
+  };
+  const server = createHttpServer({
+    apollo,
+    logger,
+    createContext,
+    ready: async () => {
+      await db.raw('select 1');
+    },
+  });
+
+  return {
+    db,
+    schema,
+    apollo,
+    services,
+    async start() {
+      const address = await listen(server, config.port, config.host);
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      return `http://${host}:${address.port}/graphql`;
+    },
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await apollo.stop();
+      if (ownsDb) await db.destroy();
+    },
+  };
+}

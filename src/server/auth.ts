@@ -1,0 +1,60 @@
+import jwt from 'jsonwebtoken';
+import { z } from 'zod';
+import { ROLES } from '../domain/types';
+import type { Actor } from '../services/access';
+
+export interface JwtSettings {
+  readonly secret: string;
+  readonly issuer: string;
+  readonly audience: string;
+}
+
+/** The claims the gateway reads: who (sub), what they may do (role), and where (portfolios). */
+const claims = z.object({
+  sub: z.string().min(1),
+  role: z.enum(ROLES),
+  portfolios: z.union([z.literal('*'), z.array(z.string().min(1))]),
+});
+
+export type Authentication =
+  | { readonly kind: 'anonymous' }
+  | { readonly kind: 'authenticated'; readonly actor: Actor }
+  | { readonly kind: 'invalid'; readonly reason: string };
+
+/** Reads `Authorization: Bearer <jwt>`; HS256 only, issuer and audience checked. */
+export function authenticate(header: string | undefined, settings: JwtSettings): Authentication {
+  if (!header) return { kind: 'anonymous' };
+  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  if (!match?.[1]) return { kind: 'invalid', reason: 'Authorization header must be "Bearer <token>"' };
+  try {
+    const payload = jwt.verify(match[1], settings.secret, {
+      algorithms: ['HS256'],
+      issuer: settings.issuer,
+      audience: settings.audience,
+    });
+    const parsed = claims.safeParse(payload);
+    if (!parsed.success) return { kind: 'invalid', reason: 'Token claims must include sub, role and portfolios' };
+    return { kind: 'authenticated', actor: { id: parsed.data.sub, role: parsed.data.role, portfolios: parsed.data.portfolios } };
+  } catch (error) {
+    const reason = error instanceof jwt.TokenExpiredError ? 'Token expired' : 'Token signature or claims are invalid';
+    return { kind: 'invalid', reason };
+  }
+}
+
+export function signToken(settings: JwtSettings, actor: Actor, expiresInSeconds: number): string {
+  return jwt.sign({ role: actor.role, portfolios: actor.portfolios }, settings.secret, {
+    algorithm: 'HS256',
+    subject: actor.id,
+    issuer: settings.issuer,
+    audience: settings.audience,
+    expiresIn: expiresInSeconds,
+  });
+}
+
+/** Demo identities for local use: one per role; the viewer is entitled to the first fund only. */
+export const DEMO_ACTORS: readonly Actor[] = [
+  { id: 'demo.viewer', role: 'VIEWER', portfolios: ['MACRO_FUND_1'] },
+  { id: 'demo.manager', role: 'MANAGER', portfolios: ['MACRO_FUND_1', 'MACRO_FUND_2'] },
+  { id: 'demo.risk', role: 'RISK_OFFICER', portfolios: ['MACRO_FUND_1', 'MACRO_FUND_2'] },
+  { id: 'demo.admin', role: 'ADMIN', portfolios: '*' },
+];

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HeaderMap, type ApolloServer } from '@apollo/server';
+import type { Context } from '../graphql/context';
+import type { Logger } from './logger';
+
+export interface HttpDeps {
+  readonly apollo: ApolloServer<Context>;
+  readonly logger: Logger;
+  readonly createContext: (req: http.IncomingMessage, requestId: string) => Promise<Context>;
+  /** Resolves when the database answers; /readyz reports 503 otherwise. */
+  readonly ready: () => Promise<void>;
+  readonly maxBodyBytes?: number;
+}
+
+const MAX_BODY = 1_000_000;
+
+class PayloadTooLarge extends Error {}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new PayloadTooLarge());
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  let body: unknown = undefined;
+  if (req.method === 'POST') {
+    const text = await readBody(req, deps.maxBodyBytes ?? MAX_BODY);
+    const type = headers.get('content-type') ?? '';
+    if (type.startsWith('application/json') && text.length > 0) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+        return;
+      }
+    } else {
+      body = text;
+    }
+  }
+  const response = await deps.apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+    context: () => deps.createContext(req, requestId),
+  });
+  const out: Record<string, string> = { 'x-request-id': requestId };
+  for (const [key, value] of response.headers) out[key] = value;
+  res.writeHead(response.status ?? 200, out);
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+/** A plain node:http server: /graphql (Apollo), /healthz (process up), /readyz (database reachable). */
+export function createHttpServer(deps: HttpDeps): http.Server {
+  return http.createServer((req, res) => {
+    const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID();
+    const path = (req.url ?? '/').split('?')[0];
+    const handle = async (): Promise<void> => {
+      switch (path) {
+        case '/graphql':
+          return graphql(deps, req, res, requestId);
+        case '/healthz':
+          return sendJson(res, 200, { status: 'ok' });
+        case '/readyz':
+          try {
+            await deps.ready();
+            return sendJson(res, 200, { status: 'ready' });
+          } catch {
+            return sendJson(res, 503, { status: 'unavailable', reason: 'database unreachable' });
+          }
+        case '/':
+          res.writeHead(302, { location: '/graphql' });
+          res.end();
+          return;
+        default:
+          return sendJson(res, 404, { error: 'not found', paths: ['/graphql', '/healthz', '/readyz'] });
+      }
+    };
+    handle().catch((error: unknown) => {
+      if (error instanceof PayloadTooLarge) {
+        if (!res.headersSent) sendJson(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+        return;
+      }
+      deps.logger.error({ err: error, requestId }, 'http handler failed');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else res.end();
+    });
+  });
+}
+
+export function listen(server: http.Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
