@@ -177,7 +177,7 @@ export function approveProposal(deps: ServiceDeps, actor: Actor, input: ApproveP
   return execute(deps, actor, 'approveProposal', input);
 }
 
-export function modifyAndApproveProposal(deps: ServiceDeps, actor: Actor, input: ModifyApproveInput): Promise<TradeProposal> {
+export async function modifyAndApproveProposal(deps: ServiceDeps, actor: Actor, input: ModifyApproveInput): Promise<TradeProposal> {
   if (!input.executionPrice) throw new InvalidInput('executionPrice', 'executionPrice is required to modify a proposal');
   return execute(deps, actor, 'modifyAndApproveProposal', input);
 }
@@ -294,7 +294,7 @@ export async function generateProposals(
           && open.some((p) => p.instrumentId === instrument.id && sign(p.direction) !== sign(s.direction));
         const notional = s.suggestedNotionalBrl
           ? v.positive('suggestedNotionalBrl', s.suggestedNotionalBrl)
-          : portfolio.aumBrl.times(SIGNAL_RULES.defaultSizeOfAum).times(s.conviction).toDecimalPlaces(-3, D.ROUND_HALF_UP);
+          : portfolio.aumBrl.times(SIGNAL_RULES.defaultSizeOfAum).times(s.conviction).toNearest(1000, D.ROUND_HALF_UP);
         const impact = evaluatePreTrade({ aumBrl: portfolio.aumBrl, openPositions: open, assetClass: instrument.assetClass, notionalBrl: notional });
         createdIds.push(await insertProposal(trx, {
           portfolioId: portfolio.id,
