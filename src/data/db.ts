@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { knex, type Knex } from 'knex';
 import pg from 'pg';
 import ClientPgLite from 'knex-pglite';
@@ -31,6 +32,7 @@ export function createDb(config: DbConfig): Db {
       });
     case 'pglite':
       // PGlite is one embedded Postgres with a single connection: knex-pglite pins the pool to 1.
+      mkdirSync(config.dataDir, { recursive: true });
       return knex({
         ...COMMON,
         client: ClientPgLite,

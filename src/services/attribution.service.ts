@@ -1,0 +1,67 @@
+import type { Knex } from 'knex';
+import {
+  computeAttribution, computeEquityCurve, resolvePeriod, type Attribution, type AttributionPeriod, type EquityPoint, type TradeType,
+} from '../domain/attribution';
+import { today, type Clock } from '../domain/dates';
+import { InvalidInput } from '../domain/errors';
+import type { IsoDate, Position } from '../domain/types';
+import { listPositions } from '../data/position.repository';
+import { findProposalsByIds } from '../data/proposal.repository';
+import { dailyPnlSeries, listSnapshots } from '../data/snapshot.repository';
+import type { Actor } from './access';
+import { readablePortfolio } from './portfolios.service';
+import * as v from './validate';
+
+export interface AttributionQuery {
+  readonly portfolioId: string;
+  readonly period: AttributionPeriod;
+  /** CUSTOM only. */
+  readonly from?: IsoDate | null;
+  readonly to?: IsoDate | null;
+  /** End of the named periods; defaults to today. */
+  readonly asOf?: IsoDate | null;
+}
+
+/** A position opened from a DISCRETIONARY proposal (or none) is discretionary; the rest systematic. */
+async function tradeTypes(db: Knex, positions: readonly Position[]): Promise<Map<string, TradeType>> {
+  const ids = [...new Set(positions.flatMap((p) => (p.proposalId ? [p.proposalId] : [])))];
+  const sources = new Map((await findProposalsByIds(db, ids)).map((p) => [p.id, p.signalSource]));
+  return new Map(
+    positions.map((p) => {
+      const source = p.proposalId ? sources.get(p.proposalId) : undefined;
+      return [p.id, source === undefined || source === 'DISCRETIONARY' ? 'DISCRETIONARY' : 'SYSTEMATIC'];
+    }),
+  );
+}
+
+export async function getAttribution(db: Knex, clock: Clock, actor: Actor, q: AttributionQuery): Promise<Attribution> {
+  const asOf = v.notAfter('asOf', v.date('asOf', q.asOf ?? today(clock)), today(clock));
+  const portfolio = await readablePortfolio(db, actor, q.portfolioId);
+  const range = resolvePeriod(q.period, asOf, {
+    from: q.from ?? undefined,
+    to: q.to ?? undefined,
+    inceptionDate: portfolio.inceptionDate,
+  });
+  const [positions, snapshots] = await Promise.all([
+    listPositions(db, { portfolioIds: [portfolio.id], activeBetween: { from: range.start, to: range.end } }),
+    listSnapshots(db, portfolio.id, { from: range.start, to: range.end }),
+  ]);
+  return computeAttribution({ portfolio, range, positions, snapshots, tradeTypeByPosition: await tradeTypes(db, positions) });
+}
+
+export interface EquityCurveQuery {
+  readonly portfolioId: string;
+  /** Defaults to the inception date. */
+  readonly from?: IsoDate | null;
+  /** Defaults to today. */
+  readonly to?: IsoDate | null;
+}
+
+export async function getEquityCurve(db: Knex, clock: Clock, actor: Actor, q: EquityCurveQuery): Promise<EquityPoint[]> {
+  const portfolio = await readablePortfolio(db, actor, q.portfolioId);
+  const to = v.date('to', q.to ?? today(clock));
+  const from = v.date('from', q.from ?? portfolio.inceptionDate);
+  if (from > to) throw new InvalidInput('from', `from ${from} is after to ${to}`);
+  const dailyPnl = await dailyPnlSeries(db, portfolio.id, { from, to });
+  return computeEquityCurve(portfolio.aumBrl, dailyPnl, { start: from, end: to });
+}

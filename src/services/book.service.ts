@@ -1,0 +1,61 @@
+import type { Knex } from 'knex';
+import { computeBook, type Book } from '../domain/book';
+import { addDays, startOfYear, today, type Clock } from '../domain/dates';
+import { ZERO } from '../domain/decimal';
+import type { IsoDate, Portfolio, Position } from '../domain/types';
+import { listPositions } from '../data/position.repository';
+import { dailyPnlSeries, previousSnapshots } from '../data/snapshot.repository';
+import type { Actor } from './access';
+import { readablePortfolio } from './portfolios.service';
+import * as v from './validate';
+
+/**
+ * The positions open at the end of `asOf`, marked as of that date. For today the rows carry the
+ * current marks; for a past date a position is rebuilt from its latest snapshot on or before it
+ * (point-in-time: closed later means open then), or flat at its entry price if never marked.
+ */
+export async function positionsAsOf(db: Knex, portfolio: Portfolio, asOf: IsoDate, todayDate: IsoDate): Promise<Position[]> {
+  if (asOf >= todayDate) {
+    return (await listPositions(db, { portfolioIds: [portfolio.id], isOpen: true })).filter((p) => p.entryDate <= asOf);
+  }
+  const active = (await listPositions(db, { portfolioIds: [portfolio.id], activeBetween: { from: asOf, to: asOf } }))
+    .filter((p) => p.closedAt === null || p.closedAt > asOf);
+  const marks = await previousSnapshots(db, active.map((p) => p.id), addDays(asOf, 1));
+  return active.map((p) => {
+    const snap = marks.get(p.id);
+    return {
+      ...p,
+      isOpen: true,
+      closedAt: null,
+      closePrice: null,
+      realizedPnlBrl: ZERO,
+      realizedPnlUsd: ZERO,
+      currentPrice: snap?.markPrice ?? p.entryPrice,
+      lastMarkDate: snap?.date ?? null,
+      unrealizedPnlBrl: snap?.unrealizedPnlBrl ?? ZERO,
+      unrealizedPnlUsd: snap?.unrealizedPnlUsd ?? ZERO,
+    };
+  });
+}
+
+/** The book of an already-authorized portfolio at `asOf` (used by reads and by the morning pack). */
+export async function loadBook(db: Knex, clock: Clock, portfolio: Portfolio, asOf: IsoDate): Promise<Book> {
+  const [openPositions, closedPositions, dailyPnl] = await Promise.all([
+    positionsAsOf(db, portfolio, asOf, today(clock)),
+    listPositions(db, { portfolioIds: [portfolio.id], isOpen: false, closedOnOrBefore: asOf }),
+    dailyPnlSeries(db, portfolio.id, { from: startOfYear(asOf), to: asOf }),
+  ]);
+  return computeBook({ portfolio, asOf, openPositions, closedPositions, dailyPnl });
+}
+
+export interface BookQuery {
+  readonly portfolioId: string;
+  /** Defaults to today; a past date gives the point-in-time book. */
+  readonly asOf?: IsoDate | null;
+}
+
+export async function getBook(db: Knex, clock: Clock, actor: Actor, q: BookQuery): Promise<Book> {
+  const asOf = v.notAfter('asOf', v.date('asOf', q.asOf ?? today(clock)), today(clock));
+  const portfolio = await readablePortfolio(db, actor, q.portfolioId);
+  return loadBook(db, clock, portfolio, asOf);
+}

@@ -1,0 +1,121 @@
+import type { Knex } from 'knex';
+import { daysBetween, today, type Clock } from '../domain/dates';
+import { InvalidInput, NotFound } from '../domain/errors';
+import { buildMorningPack, type StalePrice } from '../domain/morning-pack';
+import type { IsoDate, Portfolio, Position } from '../domain/types';
+import { latestPricesOnOrBefore, latestSeriesOnOrBefore } from '../data/market.repository';
+import {
+  findMorningPack, listMorningPacks, upsertMorningPack, type StoredMorningPack,
+} from '../data/morning-pack.repository';
+import { listProposals } from '../data/proposal.repository';
+import { assertAllowed, type Actor } from './access';
+import { loadBook } from './book.service';
+import type { ServiceDeps } from './deps';
+import { STALE_AFTER_DAYS } from './mark-to-market.service';
+import { loadPortfolioForWrite } from './positions.service';
+import { readablePortfolio } from './portfolios.service';
+import { computeRisk } from './risk.service';
+import * as v from './validate';
+import { runWrite } from './write';
+
+export type { StoredMorningPack } from '../data/morning-pack.repository';
+
+/** The stored pack of `date`, or the latest one; null when none was generated. */
+export async function getMorningPack(
+  db: Knex,
+  actor: Actor,
+  q: { readonly portfolioId: string; readonly date?: IsoDate | null },
+): Promise<StoredMorningPack | null> {
+  const portfolio = await readablePortfolio(db, actor, q.portfolioId);
+  return findMorningPack(db, portfolio.id, q.date ? v.date('date', q.date) : undefined);
+}
+
+export async function getMorningPackHistory(
+  db: Knex,
+  actor: Actor,
+  q: { readonly portfolioId: string; readonly from?: IsoDate | null; readonly to?: IsoDate | null; readonly limit?: number | null },
+): Promise<StoredMorningPack[]> {
+  const limit = q.limit ?? 30;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 366) throw new InvalidInput('limit', 'limit must be between 1 and 366');
+  const portfolio = await readablePortfolio(db, actor, q.portfolioId);
+  return listMorningPacks(db, portfolio.id, {
+    from: q.from ? v.date('from', q.from) : undefined,
+    to: q.to ? v.date('to', q.to) : undefined,
+    limit,
+  });
+}
+
+async function stalePrices(db: Knex, positions: readonly Position[], date: IsoDate): Promise<StalePrice[]> {
+  const closes = await latestPricesOnOrBefore(db, positions.map((p) => p.instrumentId), date);
+  return positions.flatMap((p) => {
+    const close = closes.get(p.instrumentId);
+    if (close && daysBetween(close.date, date) <= STALE_AFTER_DAYS) return [];
+    return [{ ticker: p.ticker, lastPriceDate: close?.date ?? null }];
+  });
+}
+
+/** Builds the sections of `date` from the database as it is (inside the caller's transaction). */
+export async function composeMorningPack(db: Knex, clock: Clock, portfolio: Portfolio, date: IsoDate) {
+  const [book, risk, proposals, marketSnapshot] = await Promise.all([
+    loadBook(db, clock, portfolio, date),
+    computeRisk(db, clock, portfolio, date),
+    listProposals(db, { portfolioIds: [portfolio.id], status: 'PENDING', asOfDate: date, limit: 100 }),
+    latestSeriesOnOrBefore(db, date),
+  ]);
+  return buildMorningPack({
+    portfolio,
+    briefingDate: date,
+    book,
+    risk,
+    pendingProposals: proposals,
+    stalePrices: await stalePrices(db, book.positions, date),
+    marketSnapshot,
+    // No agent, regime or signal feeds are connected: the pack says so rather than invent them.
+    agentViews: null,
+    regime: null,
+    topSignals: null,
+  });
+}
+
+export interface GenerateMorningPackInput {
+  readonly portfolioId: string;
+  /** Defaults to today. */
+  readonly date?: IsoDate | null;
+  /** Rebuild even when a pack of that date exists. */
+  readonly force?: boolean | null;
+  readonly idempotencyKey?: string | null;
+}
+
+/** Returns the stored pack of the date unless `force`; otherwise builds, stores and returns it. */
+export async function generateMorningPack(
+  deps: ServiceDeps,
+  actor: Actor,
+  input: GenerateMorningPackInput,
+): Promise<StoredMorningPack> {
+  assertAllowed(actor, 'BRIEFING');
+  const result = await runWrite(
+    deps,
+    { actor, operation: 'generateMorningPack', args: input, idempotencyKey: input.idempotencyKey },
+    async (trx, now) => {
+      const date = v.notAfter('date', v.date('date', input.date ?? today(deps.clock)), today(deps.clock));
+      const portfolio = await loadPortfolioForWrite(trx, actor, input.portfolioId);
+      const existing = await findMorningPack(trx, portfolio.id, date);
+      if (existing && input.force !== true) return { result: { packId: existing.id, portfolioId: portfolio.id, date }, facts: [] };
+      const sections = await composeMorningPack(trx, deps.clock, portfolio, date);
+      const stored = await upsertMorningPack(trx, {
+        portfolioId: portfolio.id,
+        briefingDate: date,
+        generatedAt: now,
+        generatedBy: actor.id,
+        sections,
+      });
+      return {
+        result: { packId: stored.id, portfolioId: portfolio.id, date },
+        facts: [{ kind: 'briefing', portfolioId: portfolio.id, date }],
+      };
+    },
+  );
+  const pack = await findMorningPack(deps.db, result.portfolioId, result.date);
+  if (!pack) throw new NotFound('MorningPack', `${result.portfolioId}:${result.date}`);
+  return pack;
+}
