@@ -109,6 +109,7 @@ describe('closePosition', () => {
       closePrice: dec('131250'),
       closeDate: '2026-11-20',
       outcomeNotes: 'Target reached',
+      fxRate: dec(5),
     });
     // 10M × (131,250 / 125,000 − 1) = 500,000; minus 1,500 entry and 1,500 exit = 497,000.
     expect(closed.realizedPnlBrl.eq(497_000)).toBe(true);

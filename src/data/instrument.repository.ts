@@ -40,3 +40,28 @@ export async function insertInstrument(db: Knex, i: Omit<Instrument, 'id'>): Pro
     .returning(COLUMNS);
   return toInstrument(row as Row);
 }
+
+/**
+ * Inserts the instruments whose ticker is not there yet and returns all of the given tickers.
+ * Instruments are global (shared by every portfolio that trades them): an existing row is kept as
+ * it is, id and cost included. ON CONFLICT DO NOTHING makes concurrent callers safe.
+ */
+export async function insertInstrumentsIfAbsent(
+  db: Knex,
+  instruments: readonly Omit<Instrument, 'id'>[],
+): Promise<Instrument[]> {
+  if (instruments.length === 0) return [];
+  await db('instruments')
+    .insert(
+      instruments.map((i) => ({
+        ticker: i.ticker,
+        name: i.name,
+        asset_class: i.assetClass,
+        price_convention: i.priceConvention,
+        cost_bps: i.costBps.toFixed(),
+      })),
+    )
+    .onConflict('ticker')
+    .ignore();
+  return findInstrumentsByTickers(db, instruments.map((i) => i.ticker));
+}

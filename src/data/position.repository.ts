@@ -73,7 +73,9 @@ export async function listPositions(db: Knex, f: PositionFilter): Promise<Positi
   if (f.assetClass) q.andWhere('i.asset_class', f.assetClass);
   if (f.activeBetween) {
     const { from, to } = f.activeBetween;
-    q.andWhere('p.entry_date', '<=', to).andWhere((w) => w.whereNull('p.closed_at').orWhere('p.closed_at', '>=', from));
+    q.andWhere('p.entry_date', '<=', to).andWhere((w) => {
+      void w.whereNull('p.closed_at').orWhere('p.closed_at', '>=', from);
+    });
   }
   if (f.closedOnOrBefore) q.andWhere('p.closed_at', '<=', f.closedOnOrBefore);
   return (await q).map(toPosition);

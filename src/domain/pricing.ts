@@ -1,4 +1,4 @@
-import { D, Decimal, ZERO } from './decimal';
+import { D, ZERO, type Decimal } from './decimal';
 import type { AssetClass, Direction } from './types';
 import { assertNever } from './types';
 

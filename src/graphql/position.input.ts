@@ -67,6 +67,9 @@ export class ClosePositionInput {
   @Field(() => String, { nullable: true, description: 'Outcome notes, journaled as a NOTE.' })
   outcomeNotes?: string | null;
 
+  @Field(() => DecimalScalar, { nullable: true, description: 'BRL per USD for the USD figures; defaults to the USDBRL close.' })
+  fxRate?: Decimal | null;
+
   @Field(() => String, { nullable: true })
   idempotencyKey?: string | null;
 }

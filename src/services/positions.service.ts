@@ -41,6 +41,8 @@ export interface ClosePositionInput {
   readonly closePrice: Decimal;
   readonly closeDate?: IsoDate | null;
   readonly outcomeNotes?: string | null;
+  /** BRL per USD for the USD figures; defaults to the USDBRL close, else the entry rate. */
+  readonly fxRate?: Decimal | null;
   readonly idempotencyKey?: string | null;
 }
 
@@ -231,7 +233,9 @@ export async function closePosition(deps: ServiceDeps, actor: Actor, input: Clos
       const exitCost = transactionCost(position.notionalBrl, costBps);
       const entryCost = position.transactionCostBrl;
       const realized = pnlBrl(position, input.closePrice).minus(entryCost).minus(exitCost);
-      const fx = (await fxRateOn(trx, closeDate))?.rate ?? position.entryFxRate;
+      const fx = input.fxRate
+        ? v.positive('fxRate', input.fxRate)
+        : (await fxRateOn(trx, closeDate))?.rate ?? position.entryFxRate;
       const previous = (await previousSnapshots(trx, [position.id], closeDate)).get(position.id);
       const daily = realized.minus(previous?.unrealizedPnlBrl ?? 0);
       await closePositionRow(trx, {

@@ -16,7 +16,7 @@ export const DecimalScalar = new GraphQLScalarType<Decimal, string>({
   name: 'Decimal',
   description: 'An exact decimal number serialized as a string, e.g. "1234.56". Money is in the named currency.',
   serialize(value) {
-    if (Decimal.isDecimal(value)) return (value as Decimal).toFixed();
+    if (Decimal.isDecimal(value)) return value.toFixed();
     if (typeof value === 'string' || typeof value === 'number') return new D(value).toFixed();
     throw new TypeError(`Decimal cannot serialize ${typeof value}`);
   },

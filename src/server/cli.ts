@@ -1,0 +1,51 @@
+import 'reflect-metadata';
+import { createDb } from '../data/db';
+import { systemClock } from '../domain/dates';
+import { DEMO_ACTORS, signToken } from './auth';
+import { migrate, seed } from './bootstrap';
+import { ConfigError, loadConfig } from './config';
+
+const USAGE = `usage: node dist/src/server/cli.js <command>
+
+  migrate   apply pending migrations to the configured database
+  seed      migrate, then seed the demo funds if they are missing
+  tokens    print a bearer token per demo role (valid 12 hours)`;
+
+const TOKEN_TTL_SECONDS = 12 * 3600;
+
+async function main(command: string | undefined): Promise<void> {
+  const config = loadConfig();
+  const log = (line: string) => console.log(line);
+  switch (command) {
+    case 'migrate':
+    case 'seed': {
+      const db = createDb(config.database);
+      try {
+        await migrate(db, log);
+        if (command === 'seed') await seed(db, systemClock, log);
+      } finally {
+        await db.destroy();
+      }
+      return;
+    }
+    case 'tokens': {
+      if (config.env === 'production') throw new ConfigError('tokens: demo tokens are never issued in production');
+      if (!config.jwt.usingDevSecret) log('# signed with JWT_SECRET from the environment');
+      for (const actor of DEMO_ACTORS) {
+        const scope = actor.portfolios === '*' ? 'all portfolios' : actor.portfolios.join(', ');
+        log(`# ${actor.role} (${actor.id}; ${scope})`);
+        log(`${actor.role}=${signToken(config.jwt, actor, TOKEN_TTL_SECONDS)}`);
+      }
+      log('# use as the HTTP header  Authorization: Bearer <token>');
+      return;
+    }
+    default:
+      console.error(USAGE);
+      process.exitCode = 2;
+  }
+}
+
+main(process.argv[2]).catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});
