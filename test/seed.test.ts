@@ -9,9 +9,10 @@ import { sum } from '../src/domain/decimal';
 import { costBpsFor, transactionCost } from '../src/domain/pricing';
 import { JOURNAL_ENTRY_TYPES } from '../src/domain/types';
 import { testDb } from './support/db';
+import { DEMO_AS_OF } from './support/demo';
 import { uid } from './support/factories';
 
-const AS_OF = '2025-11-28';
+const AS_OF = DEMO_AS_OF;
 const ALL_TIME = { from: '1900-01-01', to: AS_OF };
 
 async function seedFresh(db: Knex): Promise<{ code: string; id: string }> {

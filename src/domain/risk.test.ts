@@ -226,9 +226,9 @@ describe('computeRiskLive: stress tests', () => {
     expect(byTicker.get('DI1F29')?.pnlBrl.toFixed()).toBe('-20000');
     // An instrument no factor matches is not shocked
     expect(byTicker.has('XYZ')).toBe(false);
-    // total −3,000,000 − 1,500,000 − 811,688.3116883117 + 150,000 − 20,000 = −5,181,688.3116883117
+    // total −3,000,000 − 1,500,000 − 811,688.31 (repricing rounded to cents) + 150,000 − 20,000 = −5,181,688.31
     expect(money(taper.pnlBrl).toFixed(2)).toBe('-5181688.31');
-    expect(taper.pnlPctOfAum).toBeCloseTo(-5.181688311688, 9);
+    expect(taper.pnlPctOfAum).toBeCloseTo(-5.18168831, 9);
   });
 });
 

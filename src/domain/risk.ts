@@ -1,6 +1,6 @@
 import { exposureOf, requirePositiveAum, signedNotional } from './book';
 import type { Decimal } from './decimal';
-import { dec, sum, ZERO } from './decimal';
+import { dec, money, sum, ZERO } from './decimal';
 import { matchByTicker, PU_FACE, puFromRate, sign } from './pricing';
 import { dailySeries, lowerTail, mean, percentOf, runningDrawdown, sampleStd } from './stats';
 import type { AssetClass, DailyPnl, IsoDate, Position, RiskSnapshot, RiskStatus } from './types';
@@ -488,7 +488,8 @@ function shockPnl(position: Position, shockPct: number): { method: StressMethod;
     const after = puFromRate(ratePct.plus(dec(shockPct)), businessDays);
     return {
       method: 'RATE_MOVE',
-      pnlBrl: after.minus(before).times(position.notionalBrl).div(PU_FACE).times(sign(position.direction)),
+      // Repricing divides by a power of (1 + r): round to cents, a stress figure has no more precision.
+      pnlBrl: money(after.minus(before).times(position.notionalBrl).div(PU_FACE).times(sign(position.direction))),
     };
   }
   const asReturn = signedNotional(position).times(dec(shockPct)).div(100);

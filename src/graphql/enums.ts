@@ -2,6 +2,9 @@ import { registerEnumType } from 'type-graphql';
 import {
   ASSET_CLASSES, DIRECTIONS, JOURNAL_ENTRY_TYPES, PRICE_CONVENTIONS, PROPOSAL_STATUSES, RISK_STATUSES, ROLES,
 } from '../domain/types';
+import { ATTRIBUTION_PERIODS, FACTOR_TAGS, TRADE_TYPES, type FactorTag, type TimeBucketGranularity } from '../domain/attribution';
+import { ACTION_CATEGORIES, ACTION_PRIORITIES } from '../domain/morning-pack';
+import type { StressMethod } from '../domain/risk';
 
 /** GraphQL enums are built from the domain's closed unions: one list of values, two views. */
 function enumOf<const T extends readonly string[]>(values: T): { [K in T[number]]: K } {
@@ -29,3 +32,39 @@ registerEnumType(RoleEnum, { name: 'Role' });
 registerEnumType(PositionStatusEnum, { name: 'PositionStatus' });
 registerEnumType(PriceSourceEnum, { name: 'PriceSource', description: 'Where an MTM price came from.' });
 registerEnumType(SkipReasonEnum, { name: 'SignalSkipReason' });
+
+export const AttributionPeriodEnum = enumOf(ATTRIBUTION_PERIODS);
+export const TradeTypeEnum = enumOf(TRADE_TYPES);
+export const ActionPriorityEnum = enumOf(ACTION_PRIORITIES);
+export const ActionCategoryEnum = enumOf(ACTION_CATEGORIES);
+// These two are bare union types in the domain (no const array), so the values are listed here;
+// `satisfies` at least refuses a value the domain does not have.
+export const TimeBucketGranularityEnum = enumOf(['WEEK', 'MONTH'] as const satisfies readonly TimeBucketGranularity[]);
+export const StressMethodEnum = enumOf(
+  ['RATE_MOVE', 'RATE_MOVE_UNIT_DURATION', 'NOTIONAL_RETURN'] as const satisfies readonly StressMethod[],
+);
+// Factor tags are kebab-case in the domain ('mean-reversion') and a GraphQL enum name cannot hold
+// '-': the names are upper snake case (MEAN_REVERSION), the internal values stay the domain's.
+export const FactorTagEnum: Readonly<Record<string, FactorTag>> = Object.fromEntries(
+  FACTOR_TAGS.map((tag) => [tag.toUpperCase().replace(/-/g, '_'), tag]),
+);
+
+registerEnumType(AttributionPeriodEnum, {
+  name: 'AttributionPeriod',
+  description: 'Named periods end at asOf (DAILY is asOf itself; WTD starts on the ISO Monday); CUSTOM takes from and to.',
+});
+registerEnumType(TradeTypeEnum, { name: 'TradeType', description: 'SYSTEMATIC when a model signal opened the position, else DISCRETIONARY.' });
+registerEnumType(ActionPriorityEnum, { name: 'ActionPriority', description: 'Most urgent first: CRITICAL, HIGH, MEDIUM, LOW.' });
+registerEnumType(ActionCategoryEnum, { name: 'ActionCategory' });
+registerEnumType(TimeBucketGranularityEnum, {
+  name: 'TimeBucketGranularity',
+  description: 'WEEK (ISO weeks) for ranges up to 90 days, MONTH beyond.',
+});
+registerEnumType(StressMethodEnum, {
+  name: 'StressMethod',
+  description:
+    'How a shock became P&L: RATE_MOVE repriced the PU at the shocked rate; RATE_MOVE_UNIT_DURATION took a rate ' +
+    'shock on a RATES position without rate data as a one-year-duration price move; NOTIONAL_RETURN took the ' +
+    'shock as a return on the signed notional.',
+});
+registerEnumType(FactorTagEnum, { name: 'FactorTag', description: 'The factor a strategy harvests; UNTAGGED for unknown strategies.' });

@@ -1,16 +1,24 @@
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import './enums';
+import { AttributionResolver } from './attribution.resolver';
+import { BookResolver } from './book.resolver';
 import { JournalResolver } from './journal.resolver';
+import { MorningPackResolver } from './morning-pack.resolver';
 import { PortfolioResolver } from './portfolio.resolver';
 import { PositionResolver } from './position.resolver';
 import { ProposalResolver } from './proposal.resolver';
+import { RiskResolver } from './risk.resolver';
 
 export const RESOLVERS = [
   PortfolioResolver,
   PositionResolver,
   ProposalResolver,
   JournalResolver,
+  BookResolver,
+  RiskResolver,
+  AttributionResolver,
+  MorningPackResolver,
 ] as const;
 
 /** Builds the executable schema from the TypeGraphQL classes (also used to print schema.graphql). */

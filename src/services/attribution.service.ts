@@ -42,6 +42,7 @@ export async function getAttribution(db: Knex, clock: Clock, actor: Actor, q: At
     to: q.to ?? undefined,
     inceptionDate: portfolio.inceptionDate,
   });
+  if (range.end > today(clock)) throw new InvalidInput('to', `to ${range.end} is after today (${today(clock)})`);
   const [positions, snapshots] = await Promise.all([
     listPositions(db, { portfolioIds: [portfolio.id], activeBetween: { from: range.start, to: range.end } }),
     listSnapshots(db, portfolio.id, { from: range.start, to: range.end }),
@@ -59,7 +60,7 @@ export interface EquityCurveQuery {
 
 export async function getEquityCurve(db: Knex, clock: Clock, actor: Actor, q: EquityCurveQuery): Promise<EquityPoint[]> {
   const portfolio = await readablePortfolio(db, actor, q.portfolioId);
-  const to = v.date('to', q.to ?? today(clock));
+  const to = v.notAfter('to', v.date('to', q.to ?? today(clock)), today(clock));
   const from = v.date('from', q.from ?? portfolio.inceptionDate);
   if (from > to) throw new InvalidInput('from', `from ${from} is after to ${to}`);
   const dailyPnl = await dailyPnlSeries(db, portfolio.id, { from, to });

@@ -40,11 +40,10 @@ export async function positionsAsOf(db: Knex, portfolio: Portfolio, asOf: IsoDat
 
 /** The book of an already-authorized portfolio at `asOf` (used by reads and by the morning pack). */
 export async function loadBook(db: Knex, clock: Clock, portfolio: Portfolio, asOf: IsoDate): Promise<Book> {
-  const [openPositions, closedPositions, dailyPnl] = await Promise.all([
-    positionsAsOf(db, portfolio, asOf, today(clock)),
-    listPositions(db, { portfolioIds: [portfolio.id], isOpen: false, closedOnOrBefore: asOf }),
-    dailyPnlSeries(db, portfolio.id, { from: startOfYear(asOf), to: asOf }),
-  ]);
+  // Sequential on purpose: `db` may be a transaction, whose one connection runs one query at a time.
+  const openPositions = await positionsAsOf(db, portfolio, asOf, today(clock));
+  const closedPositions = await listPositions(db, { portfolioIds: [portfolio.id], isOpen: false, closedOnOrBefore: asOf });
+  const dailyPnl = await dailyPnlSeries(db, portfolio.id, { from: startOfYear(asOf), to: asOf });
   return computeBook({ portfolio, asOf, openPositions, closedPositions, dailyPnl });
 }
 

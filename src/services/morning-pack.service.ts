@@ -56,12 +56,11 @@ async function stalePrices(db: Knex, positions: readonly Position[], date: IsoDa
 
 /** Builds the sections of `date` from the database as it is (inside the caller's transaction). */
 export async function composeMorningPack(db: Knex, clock: Clock, portfolio: Portfolio, date: IsoDate) {
-  const [book, risk, proposals, marketSnapshot] = await Promise.all([
-    loadBook(db, clock, portfolio, date),
-    computeRisk(db, clock, portfolio, date),
-    listProposals(db, { portfolioIds: [portfolio.id], status: 'PENDING', asOfDate: date, limit: 100 }),
-    latestSeriesOnOrBefore(db, date),
-  ]);
+  // Sequential: this runs inside the generating transaction (one connection, one query at a time).
+  const book = await loadBook(db, clock, portfolio, date);
+  const risk = await computeRisk(db, clock, portfolio, date);
+  const proposals = await listProposals(db, { portfolioIds: [portfolio.id], status: 'PENDING', asOfDate: date, limit: 100 });
+  const marketSnapshot = await latestSeriesOnOrBefore(db, date);
   return buildMorningPack({
     portfolio,
     briefingDate: date,

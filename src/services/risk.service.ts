@@ -12,10 +12,9 @@ import * as v from './validate';
 
 /** Live risk of an already-authorized portfolio at `asOf`, from its whole daily P&L history. */
 export async function computeRisk(db: Knex, clock: Clock, portfolio: Portfolio, asOf: IsoDate): Promise<RiskLive> {
-  const [positions, dailyPnl] = await Promise.all([
-    positionsAsOf(db, portfolio, asOf, today(clock)),
-    dailyPnlSeries(db, portfolio.id, { to: asOf }),
-  ]);
+  // Sequential: `db` may be a transaction (the morning pack computes risk inside one).
+  const positions = await positionsAsOf(db, portfolio, asOf, today(clock));
+  const dailyPnl = await dailyPnlSeries(db, portfolio.id, { to: asOf });
   return computeRiskLive({ portfolioId: portfolio.id, asOf, aumBrl: portfolio.aumBrl, dailyPnl, positions, limits: DEFAULT_RISK_LIMITS });
 }
 
@@ -45,7 +44,7 @@ export interface RiskTrendQuery {
 }
 
 export async function getRiskTrend(db: Knex, clock: Clock, actor: Actor, q: RiskTrendQuery): Promise<RiskSnapshot[]> {
-  const to = v.date('to', q.to ?? today(clock));
+  const to = v.notAfter('to', v.date('to', q.to ?? today(clock)), today(clock));
   const from = v.date('from', q.from ?? addDays(to, -90));
   if (from > to) throw new InvalidInput('from', `from ${from} is after to ${to}`);
   const portfolio = await readablePortfolio(db, actor, q.portfolioId);

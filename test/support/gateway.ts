@@ -1,0 +1,69 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type GraphQLFormattedError } from 'graphql';
+import type { Knex } from 'knex';
+import { createGateway, type Gateway } from '../../src/server/app';
+import { signToken } from '../../src/server/auth';
+import { loadConfig } from '../../src/server/config';
+import { createLogger } from '../../src/server/logger';
+import type { Clock } from '../../src/domain/dates';
+import type { Actor } from '../../src/services/access';
+
+export interface GraphQLResponse<T> {
+  readonly status: number;
+  readonly data: T | null | undefined;
+  readonly errors: readonly GraphQLFormattedError[] | undefined;
+  readonly extensions: Record<string, unknown> | undefined;
+}
+
+export interface TestGateway {
+  readonly url: string;
+  readonly gateway: Gateway;
+  /** A bearer token for `actor`, signed as the gateway expects. */
+  token(actor: Actor): string;
+  /** Sends a generated client document over HTTP, as a client team would. */
+  execute<T, V extends Record<string, unknown>>(
+    document: TypedDocumentNode<T, V>,
+    variables: V,
+    token?: string,
+  ): Promise<GraphQLResponse<T>>;
+  stop(): Promise<void>;
+}
+
+const JWT = { secret: 'test-secret-test-secret-test-secret-0123', issuer: 'pms-gateway', audience: 'pms-gateway' };
+
+/** Starts a real gateway on an ephemeral loopback port against the test database. */
+export async function startTestGateway(db: Knex, clock: Clock): Promise<TestGateway> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    JWT_SECRET: JWT.secret,
+    SANDBOX: 'true',
+  });
+  const gateway = await createGateway(config, createLogger('silent'), { db, clock });
+  const url = await gateway.start();
+  return {
+    url,
+    gateway,
+    token: (actor) => signToken(JWT, actor, 3600),
+    async execute(document, variables, token) {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify({ query: print(document), variables }),
+      });
+      const body = (await response.json()) as { data?: never; errors?: GraphQLFormattedError[]; extensions?: Record<string, unknown> };
+      return { status: response.status, data: body.data, errors: body.errors, extensions: body.extensions };
+    },
+    stop: () => gateway.stop(),
+  };
+}
+
+/** The `extensions.code` of each error, for compact assertions. */
+export function codes(response: GraphQLResponse<unknown>): string[] {
+  return (response.errors ?? []).map((e) => String(e.extensions?.code));
+}
