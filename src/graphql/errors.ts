@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { DomainError } from '../domain/errors';
@@ -34,7 +35,7 @@ export function createFormatError(logger: ErrorLogger) {
     if (original instanceof GraphQLError && !original.originalError) {
       return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT' } };
     }
-    const errorId = Math.random().toString(36).slice(2, 10);
+    const errorId = randomBytes(4).toString('hex');
     logger.error({ err: original, errorId, path: formatted.path }, 'unhandled error in resolver');
     return {
       message: `Internal server error (ref ${errorId})`,
