@@ -54,7 +54,7 @@ describe('openPosition', () => {
     const entries = await db('journal_entries').where({ position_id: position.id });
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ type: 'OPEN', proposal_id: position.proposalId, actor: manager.id });
-    expect(deps.announced).toEqual([expect.arrayContaining([{ kind: 'positions', portfolioId: portfolio.id }])]);
+    expect(deps.announced).toEqual([{ operation: 'openPosition', portfolioId: portfolio.id }]);
   });
 
   it.each([
@@ -198,7 +198,7 @@ describe('markToMarket', () => {
     expect(result.staleCount).toBe(2);
     const event = await db('journal_entries').where({ portfolio_id: fx.id, type: 'SYSTEM_EVENT' }).first();
     expect(event.system_notes).toContain('stale prices');
-    expect(deps.announced.at(-1)).toEqual([{ kind: 'marks', portfolioId: fx.id }, { kind: 'journal', portfolioId: fx.id }]);
+    expect(deps.announced.at(-1)).toEqual({ operation: 'markToMarket', portfolioId: fx.id });
   });
 
   it('is allowed to a risk officer and forbidden to a viewer', async () => {

@@ -46,7 +46,7 @@ describe('approveProposal', () => {
     const position = await db('positions').where({ id: approved.positionId }).first();
     expect(position).toMatchObject({ proposal_id: id, direction: 'LONG', is_open: true, entry_date: '2026-11-20' });
     expect(await countRows(db, 'journal_entries', { proposal_id: id, type: 'OPEN' })).toBe(1);
-    expect(deps.announced).toHaveLength(1);
+    expect(deps.announced).toEqual([{ operation: 'approveProposal', portfolioId: fund.id }]);
   });
 
   it('refuses a proposal that is not PENDING with PROPOSAL_NOT_PENDING', async () => {
@@ -108,7 +108,7 @@ describe('modifyAndApproveProposal', () => {
 });
 
 describe('rejectProposal', () => {
-  it('needs notes of at least 3 characters, then sets REJECTED and journals REJECT; proposals and journal are the facts changed', async () => {
+  it('needs notes of at least 3 characters, then sets REJECTED and journals REJECT, announcing the change after commit', async () => {
     const fund = await fundWithBook();
     const id = await createPendingProposal(db, fund, usd);
     const deps = recordingDeps(db, clock);
@@ -116,7 +116,7 @@ describe('rejectProposal', () => {
     const rejected = await rejectProposal(deps, manager, { proposalId: id, notes: 'Carry not worth the risk' });
     expect(rejected).toMatchObject({ status: 'REJECTED', notes: 'Carry not worth the risk', positionId: null });
     expect(await countRows(db, 'journal_entries', { proposal_id: id, type: 'REJECT' })).toBe(1);
-    expect(deps.announced).toEqual([[{ kind: 'proposals', portfolioId: fund.id }, { kind: 'journal', portfolioId: fund.id }]]);
+    expect(deps.announced).toEqual([{ operation: 'rejectProposal', portfolioId: fund.id }]);
   });
 });
 

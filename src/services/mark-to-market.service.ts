@@ -171,7 +171,7 @@ export async function markToMarket(deps: ServiceDeps, actor: Actor, input: MarkT
       };
       return {
         result,
-        facts: [{ kind: 'marks', portfolioId: portfolio.id }, { kind: 'journal', portfolioId: portfolio.id }],
+        changed: portfolio.id,
       };
     },
   );

@@ -99,7 +99,7 @@ export async function generateMorningPack(
       const date = v.notAfter('date', v.date('date', input.date ?? today(deps.clock)), today(deps.clock));
       const portfolio = await loadPortfolioForWrite(trx, actor, input.portfolioId);
       const existing = await findMorningPack(trx, portfolio.id, date);
-      if (existing && input.force !== true) return { result: { packId: existing.id, portfolioId: portfolio.id, date }, facts: [] };
+      if (existing && input.force !== true) return { result: { packId: existing.id, portfolioId: portfolio.id, date }, changed: null };
       const sections = await composeMorningPack(trx, deps.clock, portfolio, date);
       const stored = await upsertMorningPack(trx, {
         portfolioId: portfolio.id,
@@ -110,7 +110,7 @@ export async function generateMorningPack(
       });
       return {
         result: { packId: stored.id, portfolioId: portfolio.id, date },
-        facts: [{ kind: 'briefing', portfolioId: portfolio.id, date }],
+        changed: portfolio.id,
       };
     },
   );

@@ -11,7 +11,7 @@ import { closePositionRow, findPositionsByIds, insertPosition, listPositions, lo
 import { insertProposal } from '../data/proposal.repository';
 import { previousSnapshots, upsertSnapshots } from '../data/snapshot.repository';
 import { assertAllowed, assertEntitled, type Actor } from './access';
-import type { Fact, ServiceDeps } from './deps';
+import type { ServiceDeps } from './deps';
 import { fxRateOn } from './market';
 import { readablePortfolio } from './portfolios.service';
 import * as v from './validate';
@@ -44,16 +44,6 @@ export interface ClosePositionInput {
   /** BRL per USD for the USD figures; defaults to the USDBRL close, else the entry rate. */
   readonly fxRate?: Decimal | null;
   readonly idempotencyKey?: string | null;
-}
-
-/** Facts every change of a portfolio's positions touches (book, risk, attribution read them). */
-export function positionFacts(portfolioId: string): Fact[] {
-  return [
-    { kind: 'positions', portfolioId },
-    { kind: 'marks', portfolioId },
-    { kind: 'proposals', portfolioId },
-    { kind: 'journal', portfolioId },
-  ];
 }
 
 export async function loadPortfolioForWrite(trx: Knex.Transaction, actor: Actor, ref: string): Promise<Portfolio> {
@@ -202,7 +192,7 @@ export async function openPosition(deps: ServiceDeps, actor: Actor, input: OpenP
         { managerNotes: thesis, systemNotes: 'Discretionary open' },
       );
       await trx('trade_proposals').where({ id: proposalId }).update({ position_id: positionId });
-      return { result: { positionId }, facts: positionFacts(portfolio.id) };
+      return { result: { positionId }, changed: portfolio.id };
     },
   );
   return mustLoadPosition(deps.db, result.positionId);
@@ -273,7 +263,7 @@ export async function closePosition(deps: ServiceDeps, actor: Actor, input: Clos
         },
         ...(outcome ? [{ type: 'NOTE' as const, positionId: position.id, instrumentId: position.instrumentId, managerNotes: outcome }] : []),
       ], now);
-      return { result: { positionId: position.id }, facts: positionFacts(position.portfolioId) };
+      return { result: { positionId: position.id }, changed: position.portfolioId };
     },
   );
   return mustLoadPosition(deps.db, result.positionId);
@@ -299,7 +289,7 @@ export async function recordOutcome(deps: ServiceDeps, actor: Actor, input: Reco
       const [entry] = await appendJournal(trx, portfolio.id, actor.id, [
         { type: 'NOTE', positionId: position.id, instrumentId: position.instrumentId, managerNotes: notes },
       ], now);
-      return { result: { journalEntryId: entry?.id ?? '' }, facts: [{ kind: 'journal', portfolioId: portfolio.id }] };
+      return { result: { journalEntryId: entry?.id ?? '' }, changed: portfolio.id };
     },
   );
   return result.journalEntryId;

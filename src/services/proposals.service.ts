@@ -13,7 +13,7 @@ import {
 } from '../data/proposal.repository';
 import { assertAllowed, type Actor } from './access';
 import type { ServiceDeps } from './deps';
-import { insertOpenPosition, loadPortfolioForWrite, positionFacts, requireInstrument } from './positions.service';
+import { insertOpenPosition, loadPortfolioForWrite, requireInstrument } from './positions.service';
 import { readablePortfolio } from './portfolios.service';
 import * as v from './validate';
 import { runWrite } from './write';
@@ -167,7 +167,7 @@ async function execute(
           systemNotes: `Original: ${proposal.direction} ${proposal.suggestedNotionalBrl.toFixed(2)} BRL; new: ${terms}`,
         }], now);
       }
-      return { result: { proposalId: proposal.id }, facts: positionFacts(portfolio.id) };
+      return { result: { proposalId: proposal.id }, changed: portfolio.id };
     },
   );
   return mustLoadProposal(deps, result.proposalId);
@@ -210,7 +210,7 @@ export async function rejectProposal(deps: ServiceDeps, actor: Actor, input: Rej
       }], now);
       return {
         result: { proposalId: proposal.id },
-        facts: [{ kind: 'proposals', portfolioId: portfolio.id }, { kind: 'journal', portfolioId: portfolio.id }],
+        changed: portfolio.id,
       };
     },
   );
@@ -323,7 +323,7 @@ export async function generateProposals(
         }));
         createdTickers.add(ticker);
       }
-      return { result: { createdIds, skipped }, facts: [{ kind: 'proposals', portfolioId: portfolio.id }] };
+      return { result: { createdIds, skipped }, changed: portfolio.id };
     },
   );
   const created = await findProposalsByIds(deps.db, result.createdIds);

@@ -8,7 +8,7 @@ import { upsertMarketPrices } from '../../src/data/market.repository';
 import { insertPortfolio } from '../../src/data/portfolio.repository';
 import { insertProposal } from '../../src/data/proposal.repository';
 import type { Actor } from '../../src/services/access';
-import type { Fact, ServiceDeps } from '../../src/services/deps';
+import type { CommittedChange, ServiceDeps } from '../../src/services/deps';
 import type { Clock } from '../../src/domain/dates';
 
 /**
@@ -58,15 +58,15 @@ export function actor(role: Role, portfolios: readonly string[] | '*' = '*', id 
 }
 
 /** Service dependencies whose change listener records what each write announced. */
-export function recordingDeps(db: Knex, clock: Clock): ServiceDeps & { announced: Fact[][] } {
-  const announced: Fact[][] = [];
+export function recordingDeps(db: Knex, clock: Clock): ServiceDeps & { announced: CommittedChange[] } {
+  const announced: CommittedChange[] = [];
   return {
     db,
     clock,
     announced,
     changes: {
-      factsChanged: (facts) => {
-        announced.push([...facts]);
+      committed: (change) => {
+        announced.push(change);
         return Promise.resolve();
       },
     },
