@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { lexicographicSortSchema, printSchema } from 'graphql';
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import { lexicographicSortSchema } from 'graphql';
 import { buildGatewaySchema } from '../src/graphql/schema';
 
 /**
@@ -12,7 +13,8 @@ async function main(): Promise<void> {
   // npm runs scripts from the package root, where schema.graphql lives.
   const file = resolve(process.cwd(), 'schema.graphql');
   const header = '# Generated from the TypeGraphQL classes by `npm run schema`. Do not edit.\n\n';
-  const text = header + printSchema(lexicographicSortSchema(await buildGatewaySchema())) + '\n';
+  // graphql-js's printSchema drops directive usages; this printer keeps `type Book @cached(ttl: 30)`.
+  const text = header + printSchemaWithDirectives(lexicographicSortSchema(await buildGatewaySchema())) + '\n';
   if (process.argv.includes('--check')) {
     let current = '';
     try {

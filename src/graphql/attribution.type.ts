@@ -1,4 +1,5 @@
-import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Directive, Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { CACHE_TTL_SECONDS } from './cache-policy';
 import type { Decimal } from '../domain/decimal';
 import {
   AssetClassEnum, AttributionPeriodEnum, DirectionEnum, FactorTagEnum, TimeBucketGranularityEnum, TradeTypeEnum,
@@ -173,6 +174,7 @@ export class PerformanceStats {
   averageLossBrl!: Decimal | null;
 }
 
+@Directive(`@cached(ttl: ${CACHE_TTL_SECONDS.Attribution})`)
 @ObjectType({
   description:
     'P&L of a period broken down by strategy, asset class, instrument, factor, time bucket and trade type. Every ' +

@@ -1,4 +1,5 @@
-import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Directive, Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { CACHE_TTL_SECONDS } from './cache-policy';
 import type { Decimal } from '../domain/decimal';
 import { AssetClassEnum } from './enums';
 import { Position } from './position.type';
@@ -65,6 +66,7 @@ export class BookSummary {
   closedToday!: number;
 }
 
+@Directive(`@cached(ttl: ${CACHE_TTL_SECONDS.Book})`)
 @ObjectType({ description: 'The book of a portfolio at a date: its open positions, exposure by asset class and summary.' })
 export class Book {
   @Field(() => ID)

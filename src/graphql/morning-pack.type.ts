@@ -1,4 +1,5 @@
-import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Directive, Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { CACHE_TTL_SECONDS } from './cache-policy';
 import { ActionCategoryEnum, ActionPriorityEnum, AssetClassEnum, DirectionEnum, RiskStatusEnum } from './enums';
 import { RiskAlert } from './risk.type';
 import { DateScalar } from './scalars/date.scalar';
@@ -184,6 +185,7 @@ export class UnavailableSection {
   reason!: string;
 }
 
+@Directive(`@cached(ttl: ${CACHE_TTL_SECONDS.MorningPack})`)
 @ObjectType({ description: 'The stored morning briefing of a portfolio for one business date, served as generated.' })
 export class MorningPack {
   @Field(() => ID)

@@ -1,4 +1,5 @@
-import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Directive, Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { CACHE_TTL_SECONDS } from './cache-policy';
 import type { Decimal } from '../domain/decimal';
 import { AssetClassEnum, RiskStatusEnum, StressMethodEnum } from './enums';
 import { DateScalar } from './scalars/date.scalar';
@@ -202,6 +203,7 @@ export class RiskAlert {
   limit!: number;
 }
 
+@Directive(`@cached(ttl: ${CACHE_TTL_SECONDS.RiskLive})`)
 @ObjectType({ description: 'Live risk of a portfolio at a date: VaR, leverage, drawdown, concentration, stress tests and limits.' })
 export class RiskLive {
   @Field(() => ID)

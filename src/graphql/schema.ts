@@ -1,5 +1,6 @@
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { cachedDirective } from '../resolver-cache/directive';
 import './enums';
 import { AttributionResolver } from './attribution.resolver';
 import { BookResolver } from './book.resolver';
@@ -26,6 +27,7 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [...RESOLVERS],
     validate: false,
+    directives: [cachedDirective],
     // Nullability is declared field by field; nothing is nullable by accident.
     nullableByDefault: false,
   });

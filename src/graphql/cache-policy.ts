@@ -1,0 +1,113 @@
+import { resolvePeriod, type AttributionPeriod } from '../domain/attribution';
+import { today } from '../domain/dates';
+import type { CachePolicy, FieldPolicy, Identity } from '../resolver-cache/policy';
+import type { WriteOperation } from '../services/deps';
+import { readablePortfolio } from '../services/portfolios.service';
+import { requireActor, type Context } from './context';
+
+/**
+ * The PMS cache policy, as data: the TTL of each cached type (the `@cached` directives in the
+ * type files use these), the facts each type depends on, the facts each write changes, and how
+ * each cached query maps to its identity. Facts are scoped by portfolio at run time
+ * (`positions:<portfolio id>`); the scope is also the store's hash tag.
+ */
+export const CACHE_TTL_SECONDS = {
+  Book: 30,
+  RiskLive: 60,
+  MorningPack: 300,
+  Attribution: 300,
+} as const;
+
+export type CachedTypeName = keyof typeof CACHE_TTL_SECONDS;
+
+export type FactKind = 'positions' | 'marks' | 'proposals' | 'journal' | 'briefing';
+
+/** What each cached type is computed from. */
+export const TYPE_FACTS: Readonly<Record<CachedTypeName, readonly FactKind[]>> = {
+  Book: ['positions', 'marks'],
+  RiskLive: ['positions', 'marks'],
+  Attribution: ['positions', 'marks'],
+  // Packs are stored documents: only generating one changes them. One fact per portfolio (not
+  // per date) keeps `morningPack` without a date ("the latest") correct when a new day's pack appears.
+  MorningPack: ['briefing'],
+};
+
+/** The cascade: what each committed write changes. */
+export const MUTATION_FACTS: Readonly<Record<WriteOperation, readonly FactKind[]>> = {
+  openPosition: ['positions', 'marks', 'proposals', 'journal'],
+  closePosition: ['positions', 'marks', 'proposals', 'journal'],
+  approveProposal: ['positions', 'marks', 'proposals', 'journal'],
+  modifyAndApproveProposal: ['positions', 'marks', 'proposals', 'journal'],
+  markToMarket: ['marks', 'journal'],
+  rejectProposal: ['proposals', 'journal'],
+  generateProposals: ['proposals'],
+  recordOutcome: ['journal'],
+  generateMorningPack: ['briefing'],
+};
+
+type Args = Readonly<Record<string, unknown>>;
+
+const optionalString = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/** Authorization first: resolves the portfolio the caller may read, or throws as the resolver would. */
+async function portfolioScope(args: Args, ctx: Context) {
+  return readablePortfolio(ctx.services.db, requireActor(ctx), String(args.portfolioId));
+}
+
+/** Current-data reads (`asOf` omitted or today) are cached; a past date goes to the database. */
+function currentAsOf(args: Args, ctx: Context): { asOf: string } | null {
+  const todayDate = today(ctx.services.clock);
+  const asOf = optionalString(args.asOf) ?? todayDate;
+  return asOf === todayDate ? { asOf } : null;
+}
+
+const HISTORICAL: Identity = { kind: 'bypass', reason: 'historical' };
+
+const asOfField: FieldPolicy<Context> = {
+  async identify(args, ctx) {
+    const portfolio = await portfolioScope(args, ctx);
+    const current = currentAsOf(args, ctx);
+    return current ? { kind: 'cache', scope: portfolio.id, args: current } : HISTORICAL;
+  },
+};
+
+export function createCachePolicy(ttlOverrides: Readonly<Record<string, number>> = {}): CachePolicy<Context> {
+  return {
+    ttlOverrides,
+    types: Object.fromEntries(Object.entries(TYPE_FACTS).map(([name, facts]) => [name, { dependsOn: facts }])),
+    fields: {
+      'Query.book': asOfField,
+      'Query.riskLive': asOfField,
+      'Query.attribution': {
+        async identify(args, ctx) {
+          const portfolio = await portfolioScope(args, ctx);
+          const current = currentAsOf(args, ctx);
+          if (!current) return HISTORICAL;
+          // The canonical period key: MTD and an explicit MTD ending today are one entry.
+          const range = resolvePeriod(args.period as AttributionPeriod, current.asOf, {
+            from: optionalString(args.from) ?? undefined,
+            to: optionalString(args.to) ?? undefined,
+            inceptionDate: portfolio.inceptionDate,
+          });
+          return range.end === current.asOf ? { kind: 'cache', scope: portfolio.id, args: { period: range.key } } : HISTORICAL;
+        },
+      },
+      'Query.morningPack': {
+        async identify(args, ctx) {
+          const portfolio = await portfolioScope(args, ctx);
+          const date = optionalString(args.date);
+          if (date === null) return { kind: 'cache', scope: portfolio.id, args: { date: 'latest' } };
+          return date === today(ctx.services.clock) ? { kind: 'cache', scope: portfolio.id, args: { date } } : HISTORICAL;
+        },
+      },
+      'Query.morningPackHistory': {
+        async identify(args, ctx) {
+          const portfolio = await portfolioScope(args, ctx);
+          const to = optionalString(args.to);
+          if (to !== null && to < today(ctx.services.clock)) return HISTORICAL;
+          return { kind: 'cache', scope: portfolio.id, args: { from: optionalString(args.from), to, limit: args.limit ?? 30 } };
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,231 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  defaultFieldResolver, getNamedType, isObjectType, type GraphQLField, type GraphQLFieldResolver, type GraphQLResolveInfo,
+  type GraphQLSchema, type ResponsePath,
+} from 'graphql';
+import { baseKey } from './cache-key';
+import { cachedTtl } from './directive';
+import { toReport, type CacheHooks, type CacheOutcome, type FieldReport } from './outcome';
+import { factName, type CachePolicy, type FieldPolicy } from './policy';
+import { SingleFlight } from './single-flight';
+import type { CacheStore, LookupResult } from './store/cache-store';
+
+export interface ResolverCacheOptions<TContext> {
+  readonly store: CacheStore;
+  readonly policy: CachePolicy<TContext>;
+  readonly hooks?: CacheHooks;
+  /** Epoch ms; injectable for tests. */
+  readonly now?: () => number;
+}
+
+/** A field the cache wraps, resolved once at schema build. */
+interface CachedField<TContext> {
+  readonly coordinate: string;
+  readonly typeName: string;
+  readonly ttlSeconds: number;
+  readonly dependsOn: readonly string[];
+  readonly policy: FieldPolicy<TContext>;
+}
+
+export class CachePolicyError extends Error {
+  override readonly name = 'CachePolicyError';
+}
+
+function pathOf(path: ResponsePath | undefined): string {
+  const parts: (string | number)[] = [];
+  for (let p = path; p; p = p.prev) parts.unshift(p.key);
+  return parts.join('.');
+}
+
+/**
+ * The resolver-level cache. `apply` wraps, once at schema build, the fields that return a
+ * `@cached` type (or carry `@cached`); nothing else pays anything. A wrapped field:
+ * identifies the call through the policy (authorization first), looks up generations and value in
+ * one store round trip, and on a miss computes once per key in this process (single flight) and
+ * stores the serialized value under the generations it read before computing. Store failures
+ * degrade to misses; errors are never cached; mutation fields are never wrapped.
+ */
+export class ResolverCache<TContext extends object> {
+  private readonly store: CacheStore;
+  private readonly policy: CachePolicy<TContext>;
+  private readonly hooks: CacheHooks;
+  private readonly now: () => number;
+  private readonly flights = new SingleFlight<string>();
+  private readonly reports = new WeakMap<object, FieldReport[]>();
+  private readonly fields = new Map<string, CachedField<TContext>>();
+
+  constructor(options: ResolverCacheOptions<TContext>) {
+    this.store = options.store;
+    this.policy = options.policy;
+    this.hooks = options.hooks ?? {};
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The coordinates wrapped by `apply`, with their TTLs (for logs and tests). */
+  get cachedFields(): ReadonlyMap<string, { readonly typeName: string; readonly ttlSeconds: number }> {
+    return this.fields;
+  }
+
+  /** Validates the policy against the schema and wraps the cached fields in place. */
+  apply(schema: GraphQLSchema): GraphQLSchema {
+    const found = this.collect(schema);
+    for (const { field, cached } of found) {
+      this.fields.set(cached.coordinate, cached);
+      field.resolve = this.wrap(cached, field.resolve ?? defaultFieldResolver);
+    }
+    return schema;
+  }
+
+  /** Adds `extensions.cache` (one report per cached field of the operation) to responses. */
+  apolloPlugin(): ApolloServerPlugin<TContext> {
+    return {
+      requestDidStart: ({ contextValue }) => {
+        const reports: FieldReport[] = [];
+        this.reports.set(contextValue, reports);
+        return Promise.resolve({
+          willSendResponse: ({ response }) => {
+            if (reports.length > 0 && response.body.kind === 'single') {
+              const result = response.body.singleResult;
+              result.extensions = { ...result.extensions, cache: reports };
+            }
+            return Promise.resolve();
+          },
+        });
+      },
+    };
+  }
+
+  /** Bumps the generations of `kinds` within `scope`: every dependent entry becomes unreachable. */
+  async invalidate(scope: string, kinds: readonly string[]): Promise<void> {
+    if (kinds.length === 0) return;
+    await this.store.bump({ tag: scope, facts: kinds.map((k) => factName(k, scope)) });
+  }
+
+  /**
+   * Write-through: computes the value of `coordinate` for a known identity and stores it under the
+   * current generations, so the next read is a hit. Used after a write, once its facts are bumped.
+   */
+  async warm(coordinate: string, scope: string, args: Readonly<Record<string, unknown>>, compute: () => Promise<unknown>): Promise<void> {
+    const cached = this.fields.get(coordinate);
+    if (!cached) throw new CachePolicyError(`${coordinate} is not a cached field`);
+    const key = baseKey(coordinate, args, scope);
+    const facts = cached.dependsOn.map((k) => factName(k, scope));
+    const { generations } = await this.store.lookup({ tag: scope, facts, baseKey: key });
+    const value = JSON.stringify((await compute()) ?? null);
+    this.hooks.onCompute?.({ coordinate, typeName: cached.typeName });
+    await this.store.put({ tag: scope, baseKey: key, generations, value, ttlSeconds: cached.ttlSeconds, storedAt: this.now() });
+  }
+
+  private collect(schema: GraphQLSchema) {
+    const mutationType = schema.getMutationType();
+    const subscriptionType = schema.getSubscriptionType();
+    const found: { field: GraphQLField<unknown, TContext>; cached: CachedField<TContext> }[] = [];
+    const errors: string[] = [];
+    for (const typeName of Object.keys(this.policy.types)) {
+      const type = schema.getType(typeName);
+      if (!type || !isObjectType(type)) errors.push(`cache policy names type ${typeName}, which the schema does not have`);
+      else if (cachedTtl(schema, type) === undefined) errors.push(`cache policy names type ${typeName}, which has no @cached directive`);
+    }
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (!isObjectType(type) || type.name.startsWith('__') || type === mutationType || type === subscriptionType) continue;
+      for (const field of Object.values(type.getFields())) {
+        const returned = getNamedType(field.type);
+        const typeTtl = cachedTtl(schema, returned);
+        const fieldTtl = cachedTtl(schema, field);
+        if (typeTtl === undefined && fieldTtl === undefined) continue;
+        const coordinate = `${type.name}.${field.name}`;
+        const policy = this.policy.fields[coordinate];
+        const typePolicy = this.policy.types[returned.name];
+        if (!policy) {
+          errors.push(`${coordinate} returns @cached ${returned.name} but the cache policy has no entry for it`);
+          continue;
+        }
+        if (!typePolicy) {
+          errors.push(`${coordinate} returns @cached ${returned.name} but the policy declares no facts for ${returned.name}`);
+          continue;
+        }
+        const ttlSeconds = this.policy.ttlOverrides?.[returned.name] ?? fieldTtl ?? typeTtl ?? 0;
+        if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) {
+          errors.push(`${coordinate}: ttl must be a positive number of seconds, got ${ttlSeconds}`);
+          continue;
+        }
+        found.push({
+          field: field as GraphQLField<unknown, TContext>,
+          cached: { coordinate, typeName: returned.name, ttlSeconds, dependsOn: typePolicy.dependsOn, policy },
+        });
+      }
+    }
+    for (const coordinate of Object.keys(this.policy.fields)) {
+      if (!found.some((f) => f.cached.coordinate === coordinate)) {
+        errors.push(`cache policy has an entry for ${coordinate}, which is not a field returning a @cached type`);
+      }
+    }
+    if (errors.length > 0) throw new CachePolicyError(`Invalid cache policy:\n  ${errors.join('\n  ')}`);
+    return found;
+  }
+
+  private report(context: TContext, info: GraphQLResolveInfo, cached: CachedField<TContext>, outcome: CacheOutcome): void {
+    this.reports.get(context)?.push(toReport(pathOf(info.path), cached.coordinate, cached.typeName, outcome));
+    const event = { coordinate: cached.coordinate, typeName: cached.typeName };
+    switch (outcome.kind) {
+      case 'hit':
+        this.hooks.onHit?.({ ...event, ageSeconds: outcome.ageSeconds });
+        return;
+      case 'miss':
+        this.hooks.onMiss?.({ ...event, shared: outcome.shared });
+        return;
+      case 'bypass':
+        this.hooks.onBypass?.({ ...event, reason: outcome.reason });
+        return;
+    }
+  }
+
+  private async safeLookup(cached: CachedField<TContext>, tag: string, facts: string[], key: string): Promise<LookupResult | null> {
+    try {
+      return await this.store.lookup({ tag, facts, baseKey: key });
+    } catch (error) {
+      this.hooks.onError?.({ coordinate: cached.coordinate, typeName: cached.typeName, operation: 'lookup', error });
+      return null;
+    }
+  }
+
+  private wrap(cached: CachedField<TContext>, resolve: GraphQLFieldResolver<unknown, TContext>): GraphQLFieldResolver<unknown, TContext> {
+    return async (source, args: Record<string, unknown>, context, info) => {
+      const identity = await cached.policy.identify(args, context);
+      if (identity.kind === 'bypass') {
+        this.report(context, info, cached, { kind: 'bypass', reason: identity.reason });
+        return resolve(source, args, context, info);
+      }
+      const tag = identity.scope;
+      const key = baseKey(cached.coordinate, identity.args, tag);
+      const facts = cached.dependsOn.map((k) => factName(k, tag));
+      const found = await this.safeLookup(cached, tag, facts, key);
+      if (found?.entry) {
+        const ageSeconds = Math.max(0, Math.floor((this.now() - found.entry.storedAt) / 1000));
+        this.report(context, info, cached, { kind: 'hit', ageSeconds, ttlSeconds: cached.ttlSeconds });
+        return JSON.parse(found.entry.value) as unknown;
+      }
+      // Keyed by the generations read above: a computation started before an invalidation is
+      // never joined by a reader that comes after it, and it stores where no one will look.
+      const flightKey = `${tag}\n${key}\n${found ? found.generations.join('.') : 'no-store'}`;
+      const { leader, result } = this.flights.run(flightKey, async () => {
+        const value = JSON.stringify((await resolve(source, args, context, info)) ?? null);
+        this.hooks.onCompute?.({ coordinate: cached.coordinate, typeName: cached.typeName });
+        if (found) await this.safePut(cached, { tag, baseKey: key, generations: found.generations, value, ttlSeconds: cached.ttlSeconds, storedAt: this.now() });
+        return value;
+      });
+      const value = await result;
+      this.report(context, info, cached, { kind: 'miss', ttlSeconds: cached.ttlSeconds, shared: !leader });
+      // Hits and misses return the same shape: the value as it round-trips through the store.
+      return JSON.parse(value) as unknown;
+    };
+  }
+
+  private async safePut(cached: CachedField<TContext>, request: Parameters<CacheStore['put']>[0]): Promise<void> {
+    try {
+      await this.store.put(request);
+    } catch (error) {
+      this.hooks.onError?.({ coordinate: cached.coordinate, typeName: cached.typeName, operation: 'put', error });
+    }
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The port between the resolver cache and where it keeps things. Adapters: Redis (single node or
+ * Cluster) and an in-process memory store. The contract suite in cache-store.contract.ts runs
+ * against every adapter.
+ *
+ * Invalidation is by fact generations: every fact (e.g. `positions:<portfolio>`) has a counter;
+ * an entry is stored under its base key plus the generations it was computed under, so bumping a
+ * generation makes every dependent entry unreachable in O(1), with no key scan. All keys of one
+ * request share a `tag` (in Redis Cluster a hash tag: one slot, one node, one round trip).
+ */
+export interface CacheStore {
+  /**
+   * In one round trip: the current generation of each fact, then the entry stored under `baseKey`
+   * at exactly those generations (null when absent or expired). A fact never seen before gets its
+   * generation initialized here (from the store's clock in ms), never 0: after a store restart
+   * new generations cannot collide with numbers issued before it.
+   */
+  lookup(request: LookupRequest): Promise<LookupResult>;
+
+  /** Stores `value` under `baseKey` at `generations` (those returned by lookup) with a TTL. */
+  put(request: PutRequest): Promise<void>;
+
+  /** Atomically increments the generation of each fact (all under one tag); returns the new values. */
+  bump(request: BumpRequest): Promise<readonly number[]>;
+
+  /** Remaining time to live of an entry in ms, null when absent. For tests and diagnostics. */
+  ttlMs(request: Omit<PutRequest, 'value' | 'ttlSeconds' | 'storedAt'>): Promise<number | null>;
+
+  /** Releases connections and timers. */
+  close(): Promise<void>;
+}
+
+export interface LookupRequest {
+  /** Scope shared by every key of the request, e.g. a portfolio id. */
+  readonly tag: string;
+  /** Fact names the entry depends on, in a stable order. */
+  readonly facts: readonly string[];
+  /** Hash of the schema coordinate, normalized arguments and scope. */
+  readonly baseKey: string;
+}
+
+export interface LookupResult {
+  readonly generations: readonly number[];
+  readonly entry: CacheEntry | null;
+}
+
+export interface CacheEntry {
+  readonly value: string;
+  /** Epoch ms when the entry was stored (for the age reported to clients). */
+  readonly storedAt: number;
+}
+
+export interface PutRequest {
+  readonly tag: string;
+  readonly baseKey: string;
+  readonly generations: readonly number[];
+  readonly value: string;
+  readonly ttlSeconds: number;
+  readonly storedAt: number;
+}
+
+export interface BumpRequest {
+  readonly tag: string;
+  readonly facts: readonly string[];
+}
