@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { AssetClass, Instrument, PriceConvention } from '../domain/types';
-import { decimal, type Row } from './rows';
+import { decimal, type Row, uuidsOnly } from './rows';
 
 const COLUMNS = ['id', 'ticker', 'name', 'asset_class', 'price_convention', 'cost_bps'];
 
@@ -16,7 +16,9 @@ export function toInstrument(row: Row): Instrument {
 }
 
 export async function findInstrumentsByIds(db: Knex, ids: readonly string[]): Promise<Instrument[]> {
-  return (await db('instruments').select(COLUMNS).whereIn('id', ids)).map(toInstrument);
+  const valid = uuidsOnly(ids);
+  if (valid.length === 0) return [];
+  return (await db('instruments').select(COLUMNS).whereIn('id', valid)).map(toInstrument);
 }
 
 export async function findInstrumentByTicker(db: Knex, ticker: string): Promise<Instrument | null> {

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Decimal } from '../domain/decimal';
 import { chainHash } from '../domain/journal-hash';
 import type { Direction, JournalEntry, JournalEntryType } from '../domain/types';
-import { decimalOrNull, numericOrNull, timestamp, type Row } from './rows';
+import { decimalOrNull, isUuid, numericOrNull, timestamp, type Row } from './rows';
 
 const COLUMNS = [
   'id', 'portfolio_id', 'type', 'position_id', 'proposal_id', 'instrument_id', 'direction', 'notional_brl',
@@ -138,7 +138,10 @@ export async function verifyJournalChain(db: Knex, portfolioId: string): Promise
 }
 
 export async function findJournalEntriesByIds(db: Knex, ids: readonly string[]): Promise<JournalEntry[]> {
-  return (await db('journal_entries').select(COLUMNS).whereIn('id', ids)).map(toJournalEntry);
+  // Entry ids are bigint sequence numbers.
+  const valid = ids.filter((id) => /^\d{1,18}$/.test(id));
+  if (valid.length === 0) return [];
+  return (await db('journal_entries').select(COLUMNS).whereIn('id', valid)).map(toJournalEntry);
 }
 
 export interface JournalFilter {
@@ -155,6 +158,8 @@ export interface JournalFilter {
 
 /** Newest first; fetches limit + 1 rows so the caller knows whether another page exists. */
 export async function listJournal(db: Knex, f: JournalFilter): Promise<{ entries: JournalEntry[]; hasMore: boolean }> {
+  // A filter on an id that cannot exist matches nothing.
+  if ((f.positionId && !isUuid(f.positionId)) || (f.proposalId && !isUuid(f.proposalId))) return { entries: [], hasMore: false };
   const q = db('journal_entries').select(COLUMNS).whereIn('portfolio_id', f.portfolioIds).orderBy('id', 'desc').limit(f.limit + 1);
   if (f.types && f.types.length > 0) q.whereIn('type', f.types);
   if (f.positionId) q.andWhere('position_id', f.positionId);

@@ -29,25 +29,13 @@ function byId<T extends { readonly id: string }>(
   });
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Keys that cannot be ids of a uuid table are answered null without a query (and without a cast error). */
-function uuidKeys<T extends { readonly id: string }>(fetch: (db: Knex, ids: readonly string[]) => Promise<readonly T[]>, db: Knex) {
-  return (ids: readonly string[]) => {
-    const valid = ids.filter((id) => UUID.test(id));
-    return valid.length > 0 ? fetch(db, valid) : Promise.resolve([]);
-  };
-}
-
 export function createLoaders(db: Knex): Loaders {
   return {
-    portfolio: byId(uuidKeys(findPortfoliosByIds, db)),
-    instrument: byId(uuidKeys(findInstrumentsByIds, db)),
-    position: byId(uuidKeys(findPositionsByIds, db)),
-    proposal: byId(uuidKeys(findProposalsByIds, db)),
-    journalEntry: byId((ids) => {
-      const valid = ids.filter((id) => /^\d{1,18}$/.test(id));
-      return valid.length > 0 ? findJournalEntriesByIds(db, valid) : Promise.resolve([]);
-    }),
+    // The repositories answer ids that cannot exist (not a uuid, not a sequence number) with no row.
+    portfolio: byId((ids) => findPortfoliosByIds(db, ids)),
+    instrument: byId((ids) => findInstrumentsByIds(db, ids)),
+    position: byId((ids) => findPositionsByIds(db, ids)),
+    proposal: byId((ids) => findProposalsByIds(db, ids)),
+    journalEntry: byId((ids) => findJournalEntriesByIds(db, ids)),
   };
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Portfolio } from '../domain/types';
-import { decimal, isoDate, type Row } from './rows';
+import { decimal, isoDate, isUuid, uuidsOnly, type Row } from './rows';
 
 const COLUMNS = ['id', 'code', 'name', 'base_currency', 'aum_brl', 'inception_date'];
 
@@ -17,7 +17,7 @@ export function toPortfolio(row: Row): Portfolio {
 
 export async function listPortfolios(db: Knex, ids?: readonly string[]): Promise<Portfolio[]> {
   const q = db('portfolios').select(COLUMNS).orderBy('code');
-  if (ids) q.whereIn('id', ids);
+  if (ids) q.whereIn('id', uuidsOnly(ids));
   return (await q).map(toPortfolio);
 }
 
@@ -53,13 +53,11 @@ export async function countPortfolios(db: Knex): Promise<number> {
   return Number(row?.count ?? 0);
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** A portfolio is addressed by its id or by its code (`MACRO_FUND_1`); both resolve to the row. */
 export async function findPortfolioByRef(db: Knex, ref: string): Promise<Portfolio | null> {
   const row = await db('portfolios')
     .select(COLUMNS)
-    .where(UUID.test(ref) ? { id: ref } : { code: ref })
+    .where(isUuid(ref) ? { id: ref } : { code: ref })
     .first();
   return row ? toPortfolio(row) : null;
 }

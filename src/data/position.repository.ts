@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Decimal } from '../domain/decimal';
 import type { AssetClass, Direction, IsoDate, Position } from '../domain/types';
 import {
-  decimal, decimalOrNull, isoDate, isoDateOrNull, numeric, numericOrNull, timestamp, type Row,
+  decimal, decimalOrNull, isoDate, isoDateOrNull, isUuid, numeric, numericOrNull, timestamp, uuidsOnly, type Row,
 } from './rows';
 
 const COLUMNS = [
@@ -54,7 +54,9 @@ function base(db: Knex) {
 }
 
 export async function findPositionsByIds(db: Knex, ids: readonly string[]): Promise<Position[]> {
-  return (await base(db).whereIn('p.id', ids)).map(toPosition);
+  const valid = uuidsOnly(ids);
+  if (valid.length === 0) return [];
+  return (await base(db).whereIn('p.id', valid)).map(toPosition);
 }
 
 export interface PositionFilter {
@@ -83,6 +85,7 @@ export async function listPositions(db: Knex, f: PositionFilter): Promise<Positi
 
 /** Locks the position row (FOR UPDATE OF p) until the transaction ends. */
 export async function lockPosition(trx: Knex.Transaction, id: string): Promise<Position | null> {
+  if (!isUuid(id)) return null;
   const row = await base(trx).where('p.id', id).forUpdate('p').first();
   return row ? toPosition(row as Row) : null;
 }

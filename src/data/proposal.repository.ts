@@ -4,7 +4,7 @@ import type {
   AssetClass, Direction, IsoDate, ProposalStatus, RiskImpact, TradeProposal,
 } from '../domain/types';
 import {
-  decimal, decimalOrNull, isoDate, numeric, numericOrNull, timestamp, timestampOrNull, type Row,
+  decimal, decimalOrNull, isoDate, isUuid, numeric, numericOrNull, timestamp, timestampOrNull, uuidsOnly, type Row,
 } from './rows';
 
 const COLUMNS = [
@@ -48,7 +48,9 @@ function base(db: Knex) {
 }
 
 export async function findProposalsByIds(db: Knex, ids: readonly string[]): Promise<TradeProposal[]> {
-  return (await base(db).whereIn('tp.id', ids)).map(toProposal);
+  const valid = uuidsOnly(ids);
+  if (valid.length === 0) return [];
+  return (await base(db).whereIn('tp.id', valid)).map(toProposal);
 }
 
 export interface ProposalFilter {
@@ -69,6 +71,7 @@ export async function listProposals(db: Knex, f: ProposalFilter): Promise<TradeP
 }
 
 export async function lockProposal(trx: Knex.Transaction, id: string): Promise<TradeProposal | null> {
+  if (!isUuid(id)) return null;
   const row = await base(trx).where('tp.id', id).forUpdate('tp').first();
   return row ? toProposal(row as Row) : null;
 }

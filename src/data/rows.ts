@@ -49,3 +49,17 @@ export function numericOrNull(value: Decimal | null | undefined): string | null 
 }
 
 export type Row = Record<string, unknown>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Ids come from clients as strings. One that is not a uuid cannot match a uuid key, and sending it
+ * to Postgres would fail the cast: repositories answer "not found" for it without a query.
+ */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+export function uuidsOnly(ids: readonly string[]): string[] {
+  return ids.filter(isUuid);
+}

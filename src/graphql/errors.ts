@@ -31,7 +31,8 @@ export function createFormatError(logger: ErrorLogger) {
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && PASS_THROUGH.has(code)) return formatted;
-    // Argument coercion failures (bad Decimal or Date literal) come as plain GraphQLErrors.
+    // Variable coercion failures (a bad Decimal or Date in `variables`) come as plain GraphQLErrors.
+    // A bad literal written in the document itself is a validation error and passes through above.
     if (original instanceof GraphQLError && !original.originalError) {
       return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT' } };
     }

@@ -22,15 +22,19 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
+        // Stop buffering but keep reading into the void: destroying the socket here would lose
+        // the 413 the handler is about to send. The response closes the connection.
+        req.off('data', onData);
+        req.resume();
         reject(new PayloadTooLarge());
-        req.destroy();
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
@@ -106,7 +110,10 @@ export function createHttpServer(deps: HttpDeps): http.Server {
     };
     handle().catch((error: unknown) => {
       if (error instanceof PayloadTooLarge) {
-        if (!res.headersSent) sendJson(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+        if (!res.headersSent) {
+          res.setHeader('connection', 'close');
+          sendJson(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+        }
         return;
       }
       deps.logger.error({ err: error, requestId }, 'http handler failed');
