@@ -50,7 +50,8 @@ export class ResolverCache<TContext extends object> {
   private readonly policy: CachePolicy<TContext>;
   private readonly hooks: CacheHooks;
   private readonly now: () => number;
-  private readonly flights = new SingleFlight<string>();
+  /** Lingers 1 s: covers the gap between a reader's miss and the leader's store write. */
+  private readonly flights: SingleFlight<string>;
   private readonly reports = new WeakMap<object, FieldReport[]>();
   private readonly fields = new Map<string, CachedField<TContext>>();
 
@@ -59,6 +60,7 @@ export class ResolverCache<TContext extends object> {
     this.policy = options.policy;
     this.hooks = options.hooks ?? {};
     this.now = options.now ?? Date.now;
+    this.flights = new SingleFlight<string>(1_000, this.now);
   }
 
   /** The coordinates wrapped by `apply`, with their TTLs (for logs and tests). */
@@ -110,10 +112,13 @@ export class ResolverCache<TContext extends object> {
     if (!cached) throw new CachePolicyError(`${coordinate} is not a cached field`);
     const key = baseKey(coordinate, args, scope);
     const facts = cached.dependsOn.map((k) => factName(k, scope));
+    const startedAt = this.now();
     const { generations } = await this.store.lookup({ tag: scope, facts, baseKey: key });
+    // Without generations the store is unavailable: nothing to warm, reads will be misses anyway.
+    if (generations.length !== facts.length) return;
     const value = JSON.stringify((await compute()) ?? null);
     this.hooks.onCompute?.({ coordinate, typeName: cached.typeName });
-    await this.store.put({ tag: scope, baseKey: key, generations, value, ttlSeconds: cached.ttlSeconds, storedAt: this.now() });
+    await this.store.put({ tag: scope, baseKey: key, generations, value, ttlSeconds: cached.ttlSeconds, storedAt: startedAt });
   }
 
   private collect(schema: GraphQLSchema) {
@@ -180,9 +185,13 @@ export class ResolverCache<TContext extends object> {
     }
   }
 
+  /** The lookup, or null when the store could not answer (it threw, or gave no generations). */
   private async safeLookup(cached: CachedField<TContext>, tag: string, facts: string[], key: string): Promise<LookupResult | null> {
     try {
-      return await this.store.lookup({ tag, facts, baseKey: key });
+      const found = await this.store.lookup({ tag, facts, baseKey: key });
+      if (found.generations.length === facts.length) return found;
+      this.hooks.onError?.({ coordinate: cached.coordinate, typeName: cached.typeName, operation: 'lookup', error: new Error('store unavailable') });
+      return null;
     } catch (error) {
       this.hooks.onError?.({ coordinate: cached.coordinate, typeName: cached.typeName, operation: 'lookup', error });
       return null;
@@ -197,6 +206,9 @@ export class ResolverCache<TContext extends object> {
         return resolve(source, args, context, info);
       }
       const tag = identity.scope;
+      // Taken before anything is read: an entry's storedAt never claims data fresher than it is
+      // (the resilient store's stale guard compares it with the end of an outage).
+      const startedAt = this.now();
       const key = baseKey(cached.coordinate, identity.args, tag);
       const facts = cached.dependsOn.map((k) => factName(k, tag));
       const found = await this.safeLookup(cached, tag, facts, key);
@@ -211,7 +223,7 @@ export class ResolverCache<TContext extends object> {
       const { leader, result } = this.flights.run(flightKey, async () => {
         const value = JSON.stringify((await resolve(source, args, context, info)) ?? null);
         this.hooks.onCompute?.({ coordinate: cached.coordinate, typeName: cached.typeName });
-        if (found) await this.safePut(cached, { tag, baseKey: key, generations: found.generations, value, ttlSeconds: cached.ttlSeconds, storedAt: this.now() });
+        if (found) await this.safePut(cached, { tag, baseKey: key, generations: found.generations, value, ttlSeconds: cached.ttlSeconds, storedAt: startedAt });
         return value;
       });
       const value = await result;

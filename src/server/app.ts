@@ -13,13 +13,19 @@ import type { Context } from '../graphql/context';
 import { createFormatError } from '../graphql/errors';
 import { buildGatewaySchema } from '../graphql/schema';
 import { noChangeListener, type ServiceDeps } from '../services/deps';
+import type { ResolverCache } from '../resolver-cache/resolver-cache';
+import type { CacheStore } from '../resolver-cache/store/cache-store';
 import { authenticate } from './auth';
+import { CacheCounters, cacheChangeListener, createCacheStore, createResolverCache } from './cache';
 import type { Config } from './config';
 import { createHttpServer, listen } from './http';
 import type { Logger } from './logger';
 
 export interface Gateway {
   readonly db: Db;
+  /** Null when the cache is disabled by configuration. */
+  readonly cache: ResolverCache<Context> | null;
+  readonly cacheCounters: CacheCounters;
   readonly schema: GraphQLSchema;
   readonly apollo: ApolloServer<Context>;
   readonly services: ServiceDeps;
@@ -33,6 +39,8 @@ export interface GatewayOptions {
   readonly clock?: Clock;
   /** An existing knex (tests share one); the gateway then does not close it on stop. */
   readonly db?: Db;
+  /** A cache store to use instead of the configured one (tests); closed on stop like it. */
+  readonly cacheStore?: CacheStore;
 }
 
 /**
@@ -42,15 +50,26 @@ export interface GatewayOptions {
 export async function createGateway(config: Config, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
   const ownsDb = !options.db;
   const db = options.db ?? createDb(config.database);
-  const services: ServiceDeps = { db, clock: options.clock ?? systemClock, changes: noChangeListener };
-  const schema = await buildGatewaySchema();
+  const clock = options.clock ?? systemClock;
+  const cacheCounters = new CacheCounters();
+  const store = config.cache.enabled ? (options.cacheStore ?? createCacheStore(config.cache, logger)) : null;
+  const cache = store ? createResolverCache(config.cache, store, cacheCounters) : null;
+  const services: ServiceDeps = {
+    db,
+    clock,
+    changes: cache ? cacheChangeListener(cache, db, clock, logger) : noChangeListener,
+  };
+  // The cache wraps its fields once, here; with the cache disabled the schema is left as built.
+  const schema = cache ? cache.apply(await buildGatewaySchema()) : await buildGatewaySchema();
   const apollo = new ApolloServer<Context>({
     schema,
     introspection: config.env !== 'production' || config.sandbox,
     formatError: createFormatError(logger),
     // Sandbox in the browser for people; no landing page hides the schema in production.
     plugins: [
+      // Apollo's cache-control plugin hooks every resolved field; this gateway does not use it.
       ApolloServerPluginCacheControlDisabled(),
+      ...(cache ? [cache.apolloPlugin()] : []),
       config.sandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
@@ -85,6 +104,8 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
 
   return {
     db,
+    cache,
+    cacheCounters,
     schema,
     apollo,
     services,
@@ -99,6 +120,7 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
         server.closeIdleConnections();
       });
       await apollo.stop();
+      await store?.close();
       if (ownsDb) await db.destroy();
     },
   };

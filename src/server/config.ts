@@ -20,8 +20,25 @@ const schema = z
     JWT_ISSUER: z.string().min(1).default('pms-gateway'),
     JWT_AUDIENCE: z.string().min(1).default('pms-gateway'),
     SANDBOX: bool.optional(),
+    CACHE_ENABLED: bool.default('true'),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').optional(),
+    REDIS_CLUSTER_NODES: z
+      .string()
+      .regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, 'REDIS_CLUSTER_NODES must be host:port[,host:port…]')
+      .optional(),
+    CACHE_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(100),
+    CACHE_FAILURE_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(5),
+    CACHE_OPEN_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+    CACHE_MAX_BYTES: z.coerce.number().int().min(1_000_000).default(64 * 1024 * 1024),
+    CACHE_TTL_BOOK: z.coerce.number().int().min(1).optional(),
+    CACHE_TTL_RISK_LIVE: z.coerce.number().int().min(1).optional(),
+    CACHE_TTL_MORNING_PACK: z.coerce.number().int().min(1).optional(),
+    CACHE_TTL_ATTRIBUTION: z.coerce.number().int().min(1).optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: 'set REDIS_URL or REDIS_CLUSTER_NODES, not both' });
+    }
     if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'JWT_SECRET is required in production' });
     }
@@ -46,6 +63,22 @@ export interface Config {
   };
   /** Apollo Sandbox as the landing page of /graphql; off in production unless asked for. */
   readonly sandbox: boolean;
+  readonly cache: CacheConfig;
+}
+
+export interface CacheConfig {
+  readonly enabled: boolean;
+  /** Where entries live: Redis (one node or a Cluster) or this process's memory. */
+  readonly store:
+    | { readonly kind: 'memory'; readonly maxBytes: number }
+    | { readonly kind: 'redis'; readonly url: string }
+    | { readonly kind: 'redis-cluster'; readonly nodes: readonly string[] };
+  /** Bound of every store call, ms; past it the call counts as a failure and the read as a miss. */
+  readonly timeoutMs: number;
+  readonly failureThreshold: number;
+  readonly openMs: number;
+  /** TTL overrides in seconds by cached type name. */
+  readonly ttlOverrides: Readonly<Record<string, number>>;
 }
 
 export class ConfigError extends Error {
@@ -76,5 +109,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       usingDevSecret: !e.JWT_SECRET,
     },
     sandbox: e.SANDBOX ?? e.NODE_ENV !== 'production',
+    cache: {
+      enabled: e.CACHE_ENABLED,
+      store: e.REDIS_URL
+        ? { kind: 'redis', url: e.REDIS_URL }
+        : e.REDIS_CLUSTER_NODES
+          ? { kind: 'redis-cluster', nodes: e.REDIS_CLUSTER_NODES.split(',') }
+          : { kind: 'memory', maxBytes: e.CACHE_MAX_BYTES },
+      timeoutMs: e.CACHE_TIMEOUT_MS,
+      failureThreshold: e.CACHE_FAILURE_THRESHOLD,
+      openMs: e.CACHE_OPEN_MS,
+      ttlOverrides: Object.fromEntries(
+        Object.entries({
+          Book: e.CACHE_TTL_BOOK,
+          RiskLive: e.CACHE_TTL_RISK_LIVE,
+          MorningPack: e.CACHE_TTL_MORNING_PACK,
+          Attribution: e.CACHE_TTL_ATTRIBUTION,
+        }).filter((entry): entry is [string, number] => entry[1] !== undefined),
+      ),
+    },
   };
 }

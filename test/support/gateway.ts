@@ -6,6 +6,7 @@ import { signToken } from '../../src/server/auth';
 import { loadConfig } from '../../src/server/config';
 import { createLogger } from '../../src/server/logger';
 import type { Clock } from '../../src/domain/dates';
+import type { CacheStore } from '../../src/resolver-cache/store/cache-store';
 import type { Actor } from '../../src/services/access';
 
 export interface GraphQLResponse<T> {
@@ -31,8 +32,15 @@ export interface TestGateway {
 
 const JWT = { secret: 'test-secret-test-secret-test-secret-0123', issuer: 'pms-gateway', audience: 'pms-gateway' };
 
+export interface TestGatewayOptions {
+  /** A cache store for this gateway (e.g. Redis on a test DB index); the configured memory store otherwise. */
+  readonly cacheStore?: CacheStore;
+  /** Extra environment, e.g. CACHE_ENABLED=false. */
+  readonly env?: Record<string, string>;
+}
+
 /** Starts a real gateway on an ephemeral loopback port against the test database. */
-export async function startTestGateway(db: Knex, clock: Clock): Promise<TestGateway> {
+export async function startTestGateway(db: Knex, clock: Clock, options: TestGatewayOptions = {}): Promise<TestGateway> {
   const config = loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
@@ -40,8 +48,9 @@ export async function startTestGateway(db: Knex, clock: Clock): Promise<TestGate
     LOG_LEVEL: 'silent',
     JWT_SECRET: JWT.secret,
     SANDBOX: 'true',
+    ...options.env,
   });
-  const gateway = await createGateway(config, createLogger('silent'), { db, clock });
+  const gateway = await createGateway(config, createLogger('silent'), { db, clock, cacheStore: options.cacheStore });
   const url = await gateway.start();
   return {
     url,

@@ -1,0 +1,202 @@
+import type { BumpRequest, CacheEntry, CacheStore, LookupRequest, LookupResult, PutRequest } from './cache-store';
+import { assertTag, ttlSecondsToMs } from './store-keys';
+
+export interface MemoryStoreOptions {
+  /**
+   * Bound of the entries, in bytes approximated as the UTF-16 code units of key + value (one byte
+   * each for the ASCII JSON this cache stores). Least recently used entries are evicted past it.
+   */
+  readonly maxBytes?: number;
+  /** Bound of the number of fact generations kept; least recently used ones are evicted past it. */
+  readonly maxGenerations?: number;
+  /** Epoch ms. Injectable so tests move time instead of sleeping. */
+  readonly now?: () => number;
+}
+
+export interface MemoryStoreStats {
+  readonly entries: number;
+  readonly bytes: number;
+  readonly generations: number;
+  /** Entries evicted to stay under maxBytes (expired ones dropped on access are not counted). */
+  readonly evictedEntries: number;
+  readonly evictedGenerations: number;
+}
+
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_GENERATIONS = 100_000;
+
+interface StoredEntry extends CacheEntry {
+  /** Epoch ms after which the entry is gone. */
+  readonly expiresAt: number;
+  readonly bytes: number;
+}
+
+/**
+ * The embedded default store: one process, no I/O. Everything here is synchronous, so a bump is
+ * trivially atomic; the methods return promises only to honour the port.
+ *
+ * Both maps rely on Map keeping insertion order: re-inserting a key on access moves it to the end,
+ * so the first key is always the least recently used one.
+ */
+export class MemoryStore implements CacheStore {
+  private readonly maxBytes: number;
+  private readonly maxGenerations: number;
+  private readonly now: () => number;
+  private readonly entries = new Map<string, StoredEntry>();
+  private readonly generations = new Map<string, number>();
+  private bytes = 0;
+  /**
+   * The highest generation this store ever issued. A generation initialized later starts above
+   * it, so an evicted generation re-initialized is always new, even with a frozen or backward-
+   * stepping clock (fake time in tests, an NTP correction in production).
+   */
+  private highestIssued = 0;
+  private evictedEntries = 0;
+  private evictedGenerations = 0;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.maxGenerations = options.maxGenerations ?? DEFAULT_MAX_GENERATIONS;
+    this.now = options.now ?? Date.now;
+    if (!(this.maxBytes > 0) || !(this.maxGenerations > 0)) {
+      throw new RangeError('MemoryStore: maxBytes and maxGenerations must be positive');
+    }
+  }
+
+  lookup(request: LookupRequest): Promise<LookupResult> {
+    return settle(() => {
+      assertTag(request.tag);
+      const generations = request.facts.map((fact) => this.generation(request.tag, fact));
+      const key = entryKey(request.tag, request.baseKey, generations);
+      const stored = this.entries.get(key);
+      if (stored === undefined) return { generations, entry: null };
+      if (stored.expiresAt <= this.now()) {
+        this.deleteEntry(key, stored);
+        return { generations, entry: null };
+      }
+      this.entries.delete(key);
+      this.entries.set(key, stored);
+      return { generations, entry: { value: stored.value, storedAt: stored.storedAt } };
+    });
+  }
+
+  put(request: PutRequest): Promise<void> {
+    return settle(() => {
+      assertTag(request.tag);
+      const ttlMs = ttlSecondsToMs(request.ttlSeconds);
+      const key = entryKey(request.tag, request.baseKey, request.generations);
+      const previous = this.entries.get(key);
+      if (previous !== undefined) this.deleteEntry(key, previous);
+      const bytes = key.length + request.value.length;
+      // Nothing to keep: a non-positive TTL, or an entry that would evict everything else and
+      // still not fit.
+      if (ttlMs === null || bytes > this.maxBytes) return;
+      this.entries.set(key, {
+        value: request.value,
+        storedAt: request.storedAt,
+        expiresAt: this.now() + ttlMs,
+        bytes,
+      });
+      this.bytes += bytes;
+      for (const [oldestKey, oldest] of this.entries) {
+        if (this.bytes <= this.maxBytes) break;
+        this.deleteEntry(oldestKey, oldest);
+        this.evictedEntries += 1;
+      }
+    });
+  }
+
+  bump(request: BumpRequest): Promise<readonly number[]> {
+    return settle(() => {
+      assertTag(request.tag);
+      return request.facts.map((fact) => {
+        const key = generationKey(request.tag, fact);
+        // An absent fact is initialized first, as in lookup, so the bumped number is above
+        // anything issued before.
+        const next = this.generation(request.tag, fact) + 1;
+        this.generations.set(key, next);
+        this.highestIssued = Math.max(this.highestIssued, next);
+        return next;
+      });
+    });
+  }
+
+  ttlMs(request: Omit<PutRequest, 'value' | 'ttlSeconds' | 'storedAt'>): Promise<number | null> {
+    return settle(() => {
+      assertTag(request.tag);
+      const stored = this.entries.get(entryKey(request.tag, request.baseKey, request.generations));
+      if (stored === undefined) return null;
+      const remaining = stored.expiresAt - this.now();
+      return remaining > 0 ? remaining : null;
+    });
+  }
+
+  close(): Promise<void> {
+    this.entries.clear();
+    this.generations.clear();
+    this.bytes = 0;
+    return Promise.resolve();
+  }
+
+  stats(): MemoryStoreStats {
+    return {
+      entries: this.entries.size,
+      bytes: this.bytes,
+      generations: this.generations.size,
+      evictedEntries: this.evictedEntries,
+      evictedGenerations: this.evictedGenerations,
+    };
+  }
+
+  /**
+   * The current generation of a fact, initialized on first sight from the clock in ms (and above
+   * every number issued before, see highestIssued), never 0. Marks the fact recently used.
+   *
+   * Evicting a generation is safe: its entries were keyed by the old number, and the number it is
+   * re-initialized to is above every number issued before, so those entries just become
+   * unreachable (a miss, never a stale hit) and leave by LRU or TTL.
+   */
+  private generation(tag: string, fact: string): number {
+    const key = generationKey(tag, fact);
+    const current = this.generations.get(key);
+    if (current !== undefined) {
+      this.generations.delete(key);
+      this.generations.set(key, current);
+      return current;
+    }
+    const initial = Math.max(Math.floor(this.now()), this.highestIssued + 1, 1);
+    this.highestIssued = initial;
+    this.generations.set(key, initial);
+    if (this.generations.size > this.maxGenerations) {
+      const oldest = this.generations.keys().next();
+      if (oldest.done !== true) {
+        this.generations.delete(oldest.value);
+        this.evictedGenerations += 1;
+      }
+    }
+    return initial;
+  }
+
+  private deleteEntry(key: string, stored: StoredEntry): void {
+    this.entries.delete(key);
+    this.bytes -= stored.bytes;
+  }
+}
+
+/** Runs synchronous store logic as the port's promise, turning a throw into a rejection. */
+function settle<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+// Length-prefixed, so no tag, fact or base key can make two different triples collide.
+function generationKey(tag: string, fact: string): string {
+  return `${tag.length}:${tag}${fact}`;
+}
+
+function entryKey(tag: string, baseKey: string, generations: readonly number[]): string {
+  return `${tag.length}:${tag}${baseKey.length}:${baseKey}${generations.join('.')}`;
+}

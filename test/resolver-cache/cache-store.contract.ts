@@ -1,0 +1,229 @@
+import { randomBytes } from 'node:crypto';
+import type { CacheStore } from '../../src/resolver-cache/store/cache-store';
+
+/** One store under test and the means to let its time pass. */
+export interface ContractSubject {
+  readonly store: CacheStore;
+  /**
+   * Lets `ms` of the store's time pass: a fake clock moves for the memory store, a real (short)
+   * sleep for Redis. The suite never asks for more than 100 ms.
+   */
+  elapse(ms: number): Promise<void>;
+}
+
+/** A tag no other test (or earlier run, on a shared Redis) has used: suites never flush. */
+export function randomTag(label = 'contract'): string {
+  return `${label}-${randomBytes(6).toString('hex')}`;
+}
+
+/** Epoch ms of 2020-09-13: a generation above it was initialized from a clock in ms, not seconds. */
+const MS_CLOCK_FLOOR = 1_600_000_000_000;
+
+/**
+ * The behaviour every CacheStore adapter must have (cache-store.ts). Each adapter's test file calls
+ * this once; the subject is made once per suite and tests isolate themselves by random tags.
+ */
+export function describeCacheStoreContract(name: string, factory: () => Promise<ContractSubject>): void {
+  describe(`CacheStore contract: ${name}`, () => {
+    let subject: ContractSubject;
+    let store: CacheStore;
+
+    beforeAll(async () => {
+      subject = await factory();
+      store = subject.store;
+    });
+
+    afterAll(async () => {
+      await store.close();
+    });
+
+    it('a lookup of unknown facts initializes each generation from the clock in ms, and repeat lookups return the same', async () => {
+      const request = { tag: randomTag(), facts: ['positions', 'marks'], baseKey: 'Query.book:a' };
+
+      const first = await store.lookup(request);
+      const second = await store.lookup(request);
+
+      expect(first.entry).toBeNull();
+      expect(first.generations).toHaveLength(2);
+      for (const generation of first.generations) {
+        expect(Number.isSafeInteger(generation)).toBe(true);
+        expect(generation).toBeGreaterThan(MS_CLOCK_FLOOR);
+      }
+      expect(second.generations).toEqual(first.generations);
+    });
+
+    it('a put at the generations a lookup returned is a hit for the next lookup, with the value and storedAt', async () => {
+      const request = { tag: randomTag(), facts: ['positions', 'marks'], baseKey: 'Query.book:a' };
+      const { generations } = await store.lookup(request);
+
+      await store.put({ ...request, generations, value: '{"nav":"100.00"}', ttlSeconds: 30, storedAt: 1_750_000_000_123 });
+      const hit = await store.lookup(request);
+
+      expect(hit.generations).toEqual(generations);
+      expect(hit.entry).toEqual({ value: '{"nav":"100.00"}', storedAt: 1_750_000_000_123 });
+    });
+
+    it('after a bump of one of its facts the same base key misses, and only that fact moved', async () => {
+      const tag = randomTag();
+      const request = { tag, facts: ['positions', 'marks'], baseKey: 'Query.book:a' };
+      const before = await store.lookup(request);
+      await store.put({ ...request, generations: before.generations, value: 'v', ttlSeconds: 30, storedAt: 1 });
+
+      const bumped = await store.bump({ tag, facts: ['marks'] });
+      const after = await store.lookup(request);
+
+      expect(bumped).toEqual([before.generations[1]! + 1]);
+      expect(after.entry).toBeNull();
+      expect(after.generations).toEqual([before.generations[0], before.generations[1]! + 1]);
+    });
+
+    it('a bump in one tag leaves the same facts of another tag, and their entries, untouched', async () => {
+      const mine = { tag: randomTag(), facts: ['positions'], baseKey: 'Query.book:a' };
+      const theirs = { ...mine, tag: randomTag() };
+      const theirsBefore = await store.lookup(theirs);
+      await store.put({ ...theirs, generations: theirsBefore.generations, value: 'theirs', ttlSeconds: 30, storedAt: 1 });
+
+      await store.lookup(mine);
+      await store.bump({ tag: mine.tag, facts: ['positions'] });
+      const theirsAfter = await store.lookup(theirs);
+
+      expect(theirsAfter.generations).toEqual(theirsBefore.generations);
+      expect(theirsAfter.entry?.value).toBe('theirs');
+    });
+
+    it('a late put under generations that a bump has moved past is stored but never reachable', async () => {
+      const request = { tag: randomTag(), facts: ['positions'], baseKey: 'Query.book:a' };
+      // A reader looks up, a writer commits and bumps, then the reader writes what it computed.
+      const { generations: old } = await store.lookup(request);
+      await store.bump({ tag: request.tag, facts: ['positions'] });
+      await store.put({ ...request, generations: old, value: 'stale', ttlSeconds: 30, storedAt: 1 });
+
+      const next = await store.lookup(request);
+
+      expect(next.entry).toBeNull();
+      expect(next.generations[0]).toBeGreaterThan(old[0]!);
+      expect(await store.ttlMs({ ...request, generations: old })).not.toBeNull();
+    });
+
+    it('a bump of a fact never seen initializes it from the clock first, and the next lookup returns the bumped number', async () => {
+      const tag = randomTag();
+
+      const [bumped] = await store.bump({ tag, facts: ['fresh'] });
+      const { generations } = await store.lookup({ tag, facts: ['fresh'], baseKey: 'k' });
+
+      expect(bumped).toBeGreaterThan(MS_CLOCK_FLOOR);
+      expect(generations).toEqual([bumped]);
+    });
+
+    it('a bump of several facts moves each by one and returns them in request order', async () => {
+      const tag = randomTag();
+      const { generations } = await store.lookup({ tag, facts: ['a', 'b', 'c'], baseKey: 'k' });
+
+      const bumped = await store.bump({ tag, facts: ['c', 'a'] });
+
+      expect(bumped).toEqual([generations[2]! + 1, generations[0]! + 1]);
+    });
+
+    it('N concurrent bumps of one fact raise its generation by exactly N', async () => {
+      const tag = randomTag();
+      const { generations } = await store.lookup({ tag, facts: ['positions'], baseKey: 'k' });
+      const n = 50;
+
+      const results = await Promise.all(Array.from({ length: n }, () => store.bump({ tag, facts: ['positions'] })));
+      const after = await store.lookup({ tag, facts: ['positions'], baseKey: 'k' });
+
+      expect(after.generations).toEqual([generations[0]! + n]);
+      // Each bump saw a distinct number: no two were merged.
+      expect(new Set(results.map((r) => r[0])).size).toBe(n);
+    });
+
+    it('entries under different base keys at the same generations are independent', async () => {
+      const tag = randomTag();
+      const one = { tag, facts: ['positions'], baseKey: 'Query.book:a' };
+      const two = { ...one, baseKey: 'Query.book:b' };
+      const { generations } = await store.lookup(one);
+
+      await store.put({ ...one, generations, value: 'one', ttlSeconds: 30, storedAt: 1 });
+
+      expect((await store.lookup(one)).entry?.value).toBe('one');
+      expect((await store.lookup(two)).entry).toBeNull();
+    });
+
+    it('a lookup with no facts keys the entry by its base key alone', async () => {
+      const request = { tag: randomTag(), facts: [], baseKey: 'Query.static' };
+      const { generations } = await store.lookup(request);
+
+      await store.put({ ...request, generations, value: 'static', ttlSeconds: 30, storedAt: 5 });
+
+      expect(generations).toEqual([]);
+      expect((await store.lookup(request)).entry).toEqual({ value: 'static', storedAt: 5 });
+    });
+
+    it('values come back exactly as stored, whatever characters they hold', async () => {
+      const tag = randomTag();
+      // 10 kB, not more: a reply spanning several socket reads makes ioredis's parser start a
+      // self-clearing 50 ms interval that jest --detectOpenHandles reports as open.
+      const values = ['', '0|1|2', '12345:{"a":1}', 'ünïcødé ✓ 𝄞 "quoted"\n', 'x'.repeat(10_000)];
+      for (const [i, value] of values.entries()) {
+        const request = { tag, facts: ['f'], baseKey: `k${i}` };
+        const { generations } = await store.lookup(request);
+        await store.put({ ...request, generations, value, ttlSeconds: 30, storedAt: 1_750_000_000_000 + i });
+
+        expect((await store.lookup(request)).entry).toEqual({ value, storedAt: 1_750_000_000_000 + i });
+      }
+    });
+
+    it('tags holding braces or key delimiters stay apart from the tags and facts they spell', async () => {
+      const base = randomTag();
+      // Unescaped, both would name the key <prefix>:{<base>}:g:b}:g:x.
+      const tricky = { tag: `${base}}:g:b`, facts: ['x'], baseKey: 'k' };
+      const plain = { tag: base, facts: ['b}:g:x'], baseKey: 'k' };
+      const { generations } = await store.lookup(plain);
+
+      await store.bump({ tag: tricky.tag, facts: tricky.facts });
+
+      expect((await store.lookup(plain)).generations).toEqual(generations);
+    });
+
+    it('ttlMs reports the remaining time to live in ms, counting down, and null for an absent entry', async () => {
+      const request = { tag: randomTag(), facts: ['positions'], baseKey: 'k' };
+      const { generations } = await store.lookup(request);
+      await store.put({ ...request, generations, value: 'v', ttlSeconds: 30, storedAt: 1 });
+
+      const first = await store.ttlMs({ ...request, generations });
+      await subject.elapse(50);
+      const later = await store.ttlMs({ ...request, generations });
+
+      expect(first).toBeGreaterThan(29_000);
+      expect(first).toBeLessThanOrEqual(30_000);
+      expect(later).toBeLessThanOrEqual(first! - 45);
+      expect(await store.ttlMs({ ...request, baseKey: 'absent', generations })).toBeNull();
+    });
+
+    it('an entry is gone once its TTL has passed', async () => {
+      const request = { tag: randomTag(), facts: ['positions'], baseKey: 'k' };
+      const { generations } = await store.lookup(request);
+      // 50 ms: the port's TTL is in seconds but fractions are honoured (to the ms).
+      await store.put({ ...request, generations, value: 'v', ttlSeconds: 0.05, storedAt: 1 });
+      expect(await store.ttlMs({ ...request, generations })).toBeLessThanOrEqual(50);
+
+      await subject.elapse(80);
+
+      expect((await store.lookup(request)).entry).toBeNull();
+      expect(await store.ttlMs({ ...request, generations })).toBeNull();
+    });
+
+    it('a put with a TTL that is not positive stores nothing', async () => {
+      const request = { tag: randomTag(), facts: ['positions'], baseKey: 'k' };
+      const { generations } = await store.lookup(request);
+
+      await store.put({ ...request, generations, value: 'v', ttlSeconds: 0, storedAt: 1 });
+
+      expect((await store.lookup(request)).entry).toBeNull();
+    });
+
+    it('an empty tag is refused, since it could not keep the keys of a request together', async () => {
+      await expect(store.lookup({ tag: '', facts: ['f'], baseKey: 'k' })).rejects.toThrow(RangeError);
+    });
+  });
+}

@@ -1,0 +1,94 @@
+import { MemoryStore } from '../../src/resolver-cache/store/memory-store';
+import { describeCacheStoreContract } from './cache-store.contract';
+
+/** A clock that moves only when told to, starting at real time so generations look real. */
+function fakeClock(): { now: () => number; advance: (ms: number) => void } {
+  let now = Date.now();
+  return {
+    now: () => now,
+    advance: (ms) => {
+      now += ms;
+    },
+  };
+}
+
+describeCacheStoreContract('MemoryStore', () => {
+  const clock = fakeClock();
+  return Promise.resolve({
+    store: new MemoryStore({ now: clock.now }),
+    elapse: (ms: number) => {
+      clock.advance(ms);
+      return Promise.resolve();
+    },
+  });
+});
+
+describe('MemoryStore bounds', () => {
+  const request = (baseKey: string) => ({ tag: 't', facts: ['f'], baseKey });
+
+  it('past maxBytes (key + value lengths) the least recently used entry is evicted, and a read counts as a use', async () => {
+    // Measure one entry's bytes, then allow three and a bit.
+    const probe = new MemoryStore();
+    const probed = await probe.lookup(request('k0'));
+    await probe.put({ ...request('k0'), generations: probed.generations, value: 'x'.repeat(100), ttlSeconds: 60, storedAt: 1 });
+    const perEntry = probe.stats().bytes;
+    expect(perEntry).toBe('1:t2:k0'.length + String(probed.generations[0]).length + 100);
+    const maxBytes = 3 * perEntry + 10;
+    const store = new MemoryStore({ maxBytes });
+    const { generations } = await store.lookup(request('k1'));
+    const put = (baseKey: string) =>
+      store.put({ ...request(baseKey), generations, value: 'x'.repeat(100), ttlSeconds: 60, storedAt: 1 });
+    await put('k1');
+    await put('k2');
+    await put('k3');
+    expect(store.stats()).toMatchObject({ entries: 3, evictedEntries: 0 });
+
+    await store.lookup(request('k1')); // k1 is now more recent than k2
+    await put('k4');
+
+    expect(store.stats()).toMatchObject({ entries: 3, evictedEntries: 1 });
+    expect(store.stats().bytes).toBeLessThanOrEqual(maxBytes);
+    expect((await store.lookup(request('k2'))).entry).toBeNull();
+    expect((await store.lookup(request('k1'))).entry).not.toBeNull();
+    expect((await store.lookup(request('k4'))).entry).not.toBeNull();
+  });
+
+  it('an entry larger than maxBytes is not stored and evicts nothing', async () => {
+    const store = new MemoryStore({ maxBytes: 1_000 });
+    const { generations } = await store.lookup(request('small'));
+    await store.put({ ...request('small'), generations, value: 'x', ttlSeconds: 60, storedAt: 1 });
+
+    await store.put({ ...request('huge'), generations, value: 'x'.repeat(2_000), ttlSeconds: 60, storedAt: 1 });
+
+    expect((await store.lookup(request('huge'))).entry).toBeNull();
+    expect((await store.lookup(request('small'))).entry).not.toBeNull();
+    expect(store.stats().evictedEntries).toBe(0);
+  });
+
+  it('overwriting an entry replaces its bytes instead of adding to them', async () => {
+    const store = new MemoryStore();
+    const { generations } = await store.lookup(request('k'));
+    await store.put({ ...request('k'), generations, value: 'x'.repeat(50), ttlSeconds: 60, storedAt: 1 });
+    const once = store.stats().bytes;
+
+    await store.put({ ...request('k'), generations, value: 'x'.repeat(50), ttlSeconds: 60, storedAt: 2 });
+
+    expect(store.stats()).toMatchObject({ entries: 1, bytes: once });
+  });
+
+  it('past maxGenerations the least recently used generation is dropped, and re-initialized above every number issued before even on a frozen clock', async () => {
+    const frozen = () => 1_750_000_000_000;
+    const store = new MemoryStore({ maxGenerations: 2, now: frozen });
+    const first = await store.lookup({ tag: 't', facts: ['a'], baseKey: 'k' });
+    await store.put({ tag: 't', baseKey: 'k', generations: first.generations, value: 'v', ttlSeconds: 60, storedAt: 1 });
+    const [bumpedB] = await store.bump({ tag: 't', facts: ['b'] });
+    await store.lookup({ tag: 't', facts: ['c'], baseKey: 'k' }); // evicts a
+
+    const again = await store.lookup({ tag: 't', facts: ['a'], baseKey: 'k' });
+
+    expect(store.stats()).toMatchObject({ generations: 2, evictedGenerations: 2 });
+    expect(again.generations[0]).toBeGreaterThan(Math.max(first.generations[0]!, bumpedB!));
+    // The entry under the evicted generation is unreachable: a miss, never a stale hit.
+    expect(again.entry).toBeNull();
+  });
+});

@@ -1,0 +1,108 @@
+import type { Redis } from 'ioredis';
+import { createRedisClient, waitForReady } from '../../src/resolver-cache/store/redis-client';
+import { RedisStore } from '../../src/resolver-cache/store/redis-store';
+import { redisEntryKey, redisGenerationKey } from '../../src/resolver-cache/store/store-keys';
+import { describeCacheStoreContract, randomTag } from './cache-store.contract';
+
+/**
+ * The machine's Redis, logical DB 11, which only these suites use. Nothing is ever flushed: every
+ * test makes its own random tags, entries expire by TTL, and the few generation counters left
+ * behind are a handful of small keys per run.
+ */
+const TEST_REDIS_URL = process.env.RESOLVER_CACHE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/11';
+
+async function connect(): Promise<Redis> {
+  // A generous command timeout: these suites test the store, not its behaviour under a slow CI.
+  const client = createRedisClient({ target: { kind: 'single', url: TEST_REDIS_URL }, commandTimeoutMs: 5_000 });
+  await waitForReady(client);
+  return client as Redis;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+describeCacheStoreContract('RedisStore on a single node', async () => ({
+  store: new RedisStore(await connect()),
+  elapse: sleep,
+}));
+
+describe('RedisStore on a single node', () => {
+  let client: Redis;
+  let store: RedisStore;
+  /** Names of the commands the store's client sent, in order. */
+  let sent: string[];
+
+  beforeAll(async () => {
+    client = await connect();
+    store = new RedisStore(client, { ownsClient: false });
+    // Observe what goes on the wire by wrapping the client's own sendCommand (not a mock: the
+    // command still goes to Redis).
+    const send = client.sendCommand.bind(client);
+    sent = [];
+    client.sendCommand = (command, stream) => {
+      sent.push(command.name);
+      return send(command, stream);
+    };
+  });
+
+  afterAll(async () => {
+    await store.close();
+    await client.quit();
+  });
+
+  it('keeps generations under rc:{tag}:g:<fact> without a TTL, and entries under rc:{tag}:v:<baseKey>:<g1>.<g2> with one', async () => {
+    const tag = randomTag();
+    const request = { tag, facts: ['positions', 'marks'], baseKey: 'Query.book:abc' };
+    const { generations } = await store.lookup(request);
+    await store.put({ ...request, generations, value: '{"a":1}', ttlSeconds: 30, storedAt: 1_750_000_000_000 });
+
+    const entryKey = `rc:{${tag}}:v:Query.book:abc:${generations[0]}.${generations[1]}`;
+    expect(redisEntryKey(tag, 'Query.book:abc', generations)).toBe(entryKey);
+    expect(await client.get(`rc:{${tag}}:g:positions`)).toBe(String(generations[0]));
+    expect(await client.pttl(`rc:{${tag}}:g:positions`)).toBe(-1);
+    expect(await client.get(entryKey)).toBe('1750000000000|{"a":1}');
+    const ttl = await client.pttl(entryKey);
+    expect(ttl).toBeGreaterThan(29_000);
+    expect(ttl).toBeLessThanOrEqual(30_000);
+  });
+
+  it('escapes braces and percent signs of a tag so the hash tag holds the whole tag', () => {
+    expect(redisGenerationKey('a}b{c%d', 'f')).toBe('rc:{a%7Db%7Bc%25d}:g:f');
+  });
+
+  it('sends one command per lookup and per bump, whatever the number of facts', async () => {
+    const request = { tag: randomTag(), facts: ['a', 'b', 'c', 'd'], baseKey: 'k' };
+    await store.lookup(request); // loads the scripts (EVALSHA answered NOSCRIPT, then EVAL) if needed
+    await store.bump({ tag: request.tag, facts: ['a'] });
+    sent.length = 0;
+
+    await store.lookup(request);
+    await store.bump({ tag: request.tag, facts: ['a', 'b', 'c'] });
+
+    expect(sent).toEqual(['evalsha', 'evalsha']);
+  });
+
+  it('after the generation counters are lost, as on a restart without persistence, they come back above every number issued before', async () => {
+    const tag = randomTag();
+    const request = { tag, facts: ['positions'], baseKey: 'k' };
+    const { generations } = await store.lookup(request);
+    await store.put({ ...request, generations, value: 'before', ttlSeconds: 30, storedAt: 1 });
+    const [bumped] = await store.bump({ tag, facts: ['positions'] });
+    await store.bump({ tag, facts: ['positions'] });
+
+    await client.del(redisGenerationKey(tag, 'positions'));
+    await sleep(5); // the clock in ms moves past the two bumps
+    const after = await store.lookup(request);
+
+    expect(after.generations[0]).toBeGreaterThan(bumped! + 1);
+    expect(after.entry).toBeNull();
+  });
+
+  it('reads a value it did not write under an entry key as a miss', async () => {
+    const request = { tag: randomTag(), facts: ['positions'], baseKey: 'k' };
+    const { generations } = await store.lookup(request);
+
+    await client.set(redisEntryKey(request.tag, 'k', generations), 'no bar here', 'PX', 30_000);
+
+    expect((await store.lookup(request)).entry).toBeNull();
+  });
+});
