@@ -19,7 +19,7 @@ export interface ResolverCacheOptions<TContext> {
 }
 
 /** A field the cache wraps, resolved once at schema build. */
-interface CachedField<TContext> {
+export interface CachedField<TContext> {
   readonly coordinate: string;
   readonly typeName: string;
   readonly ttlSeconds: number;
@@ -66,6 +66,11 @@ export class ResolverCache<TContext extends object> {
   /** The coordinates wrapped by `apply`, with their TTLs (for logs and tests). */
   get cachedFields(): ReadonlyMap<string, { readonly typeName: string; readonly ttlSeconds: number }> {
     return this.fields;
+  }
+
+  /** What `apply` resolved for a coordinate (TTL, facts, policy), for the operation cache. */
+  describe(coordinate: string): CachedField<TContext> | undefined {
+    return this.fields.get(coordinate);
   }
 
   /** Validates the policy against the schema and wraps the cached fields in place. */

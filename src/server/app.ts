@@ -15,11 +15,13 @@ import { buildGatewaySchema } from '../graphql/schema';
 import { noChangeListener, type ServiceDeps } from '../services/deps';
 import type { ResolverCache } from '../resolver-cache/resolver-cache';
 import type { CacheStore } from '../resolver-cache/store/cache-store';
-import { authenticate } from './auth';
+import { createAuthenticator } from './auth';
+import { OperationCache } from '../resolver-cache/operation-cache';
 import { CacheCounters, cacheChangeListener, createCacheStore, createResolverCache } from './cache';
 import type { Config } from './config';
 import { createHttpServer, listen } from './http';
 import type { Logger } from './logger';
+import { Metrics } from './metrics';
 
 export interface Gateway {
   readonly db: Db;
@@ -52,7 +54,8 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
   const db = options.db ?? createDb(config.database);
   const clock = options.clock ?? systemClock;
   const cacheCounters = new CacheCounters();
-  const store = config.cache.enabled ? (options.cacheStore ?? createCacheStore(config.cache, logger)) : null;
+  const resilient = config.cache.enabled && !options.cacheStore ? createCacheStore(config.cache, logger) : null;
+  const store = config.cache.enabled ? (options.cacheStore ?? resilient) : null;
   const cache = store ? createResolverCache(config.cache, store, cacheCounters) : null;
   const services: ServiceDeps = {
     db,
@@ -61,6 +64,7 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
   };
   // The cache wraps its fields once, here; with the cache disabled the schema is left as built.
   const schema = cache ? cache.apply(await buildGatewaySchema()) : await buildGatewaySchema();
+  const operations = cache && store && config.cache.operations ? new OperationCache<Context>(schema, cache, store, { hooks: cacheCounters.hooks }) : null;
   const apollo = new ApolloServer<Context>({
     schema,
     introspection: config.env !== 'production' || config.sandbox,
@@ -70,6 +74,7 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
       // Apollo's cache-control plugin hooks every resolved field; this gateway does not use it.
       ApolloServerPluginCacheControlDisabled(),
       ...(cache ? [cache.apolloPlugin()] : []),
+      ...(operations ? [operations.apolloPlugin()] : []),
       config.sandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
@@ -83,8 +88,9 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
   });
   await apollo.start();
 
+  const authenticate = createAuthenticator(config.jwt);
   const createContext = (req: http.IncomingMessage, requestId: string): Promise<Context> => {
-    const auth = authenticate(req.headers.authorization, config.jwt);
+    const auth = authenticate(req.headers.authorization);
     return Promise.resolve({
       requestId,
       actor: auth.kind === 'authenticated' ? auth.actor : null,
@@ -93,10 +99,34 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
       services,
     });
   };
+  const metrics = new Metrics(db, cacheCounters, resilient);
   const server = createHttpServer({
     apollo,
     logger,
     createContext,
+    metrics: () => metrics.render(),
+    serveCached: operations
+      ? async (body, context) => {
+          const request = body as { query?: unknown; variables?: unknown; operationName?: unknown };
+          if (typeof request.query !== 'string') return null;
+          const found = await operations.lookup(
+            {
+              query: request.query,
+              variables: typeof request.variables === 'object' ? (request.variables as Record<string, unknown> | null) : null,
+              operationName: typeof request.operationName === 'string' ? request.operationName : null,
+            },
+            context,
+          );
+          if (found === null) return null;
+          if (found.kind === 'hit') {
+            metrics.operationHits += 1;
+            return found.body;
+          }
+          metrics.operationMisses += 1;
+          operations.expect(context, found.ticket);
+          return null;
+        }
+      : undefined,
     ready: async () => {
       await db.raw('select 1');
     },

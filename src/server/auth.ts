@@ -22,13 +22,14 @@ export type Authentication =
   | { readonly kind: 'invalid'; readonly reason: string };
 
 /** Reads `Authorization: Bearer <jwt>`; HS256 only, issuer and audience checked. */
-export function authenticate(header: string | undefined, settings: JwtSettings): Authentication {
+export function authenticate(header: string | undefined, settings: JwtSettings, nowMs: number = Date.now()): Authentication {
   if (!header) return { kind: 'anonymous' };
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   if (!match?.[1]) return { kind: 'invalid', reason: 'Authorization header must be "Bearer <token>"' };
   try {
     const payload = jwt.verify(match[1], settings.secret, {
       algorithms: ['HS256'],
+      clockTimestamp: Math.floor(nowMs / 1000),
       issuer: settings.issuer,
       audience: settings.audience,
     });
@@ -39,6 +40,29 @@ export function authenticate(header: string | undefined, settings: JwtSettings):
     const reason = error instanceof jwt.TokenExpiredError ? 'Token expired' : 'Token signature or claims are invalid';
     return { kind: 'invalid', reason };
   }
+}
+
+/**
+ * `authenticate` with a memory of verified tokens: the same token on every request of a session
+ * is verified once (HMAC, claims) and then looked up, until its own expiry. Invalid tokens are
+ * not remembered. Bounded: past `max` tokens the memory starts over.
+ */
+export function createAuthenticator(settings: JwtSettings, max = 10_000, now: () => number = Date.now) {
+  const verified = new Map<string, { readonly auth: Authentication; readonly expiresAt: number }>();
+  return (header: string | undefined): Authentication => {
+    if (!header) return { kind: 'anonymous' };
+    const known = verified.get(header);
+    if (known && known.expiresAt > now()) return known.auth;
+    const auth = authenticate(header, settings, now());
+    if (auth.kind === 'authenticated') {
+      const exp = (jwt.decode(header.replace(/^Bearer\s+/i, '')) as { exp?: number } | null)?.exp;
+      if (typeof exp === 'number') {
+        if (verified.size >= max) verified.clear();
+        verified.set(header, { auth, expiresAt: exp * 1000 });
+      }
+    }
+    return auth;
+  };
 }
 
 export function signToken(settings: JwtSettings, actor: Actor, expiresInSeconds: number): string {

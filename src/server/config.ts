@@ -21,6 +21,7 @@ const schema = z
     JWT_AUDIENCE: z.string().min(1).default('pms-gateway'),
     SANDBOX: bool.optional(),
     CACHE_ENABLED: bool.default('true'),
+    CACHE_OPERATIONS: bool.default('true'),
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').optional(),
     REDIS_CLUSTER_NODES: z
       .string()
@@ -68,6 +69,8 @@ export interface Config {
 
 export interface CacheConfig {
   readonly enabled: boolean;
+  /** Answer fully cached operations with stored response bytes (the hit path without execution). */
+  readonly operations: boolean;
   /** Where entries live: Redis (one node or a Cluster) or this process's memory. */
   readonly store:
     | { readonly kind: 'memory'; readonly maxBytes: number }
@@ -111,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sandbox: e.SANDBOX ?? e.NODE_ENV !== 'production',
     cache: {
       enabled: e.CACHE_ENABLED,
+      operations: e.CACHE_OPERATIONS,
       store: e.REDIS_URL
         ? { kind: 'redis', url: e.REDIS_URL }
         : e.REDIS_CLUSTER_NODES

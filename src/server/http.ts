@@ -11,6 +11,13 @@ export interface HttpDeps {
   readonly createContext: (req: http.IncomingMessage, requestId: string) => Promise<Context>;
   /** Resolves when the database answers; /readyz reports 503 otherwise. */
   readonly ready: () => Promise<void>;
+  /** Prometheus text for /metrics. */
+  readonly metrics: () => string;
+  /**
+   * The operation cache's hit path: given a parsed POST body and its context, the bytes of a
+   * stored response, or null to execute normally (it may mark the context for filling).
+   */
+  readonly serveCached?: (body: unknown, context: Context) => Promise<string | null>;
   readonly maxBodyBytes?: number;
 }
 
@@ -67,9 +74,23 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
       body = text;
     }
   }
+  // One context per request, shared by the hit path and Apollo's execution.
+  const context = await deps.createContext(req, requestId);
+  if (deps.serveCached && typeof body === 'object' && body !== null) {
+    const cached = await deps.serveCached(body, context);
+    if (cached !== null) {
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(cached),
+        'x-request-id': requestId,
+      });
+      res.end(cached);
+      return;
+    }
+  }
   const response = await deps.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-    context: () => deps.createContext(req, requestId),
+    context: () => Promise.resolve(context),
   });
   const out: Record<string, string> = { 'x-request-id': requestId };
   for (const [key, value] of response.headers) out[key] = value;
@@ -100,12 +121,18 @@ export function createHttpServer(deps: HttpDeps): http.Server {
           } catch {
             return sendJson(res, 503, { status: 'unavailable', reason: 'database unreachable' });
           }
+        case '/metrics': {
+          const text = deps.metrics();
+          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text) });
+          res.end(text);
+          return;
+        }
         case '/':
           res.writeHead(302, { location: '/graphql' });
           res.end();
           return;
         default:
-          return sendJson(res, 404, { error: 'not found', paths: ['/graphql', '/healthz', '/readyz'] });
+          return sendJson(res, 404, { error: 'not found', paths: ['/graphql', '/healthz', '/readyz', '/metrics'] });
       }
     };
     handle().catch((error: unknown) => {

@@ -59,7 +59,7 @@ it('answers /readyz with 200 when the database answers', async () => {
 it('answers an unknown path with 404 and the paths it serves', async () => {
   const response = await fetch(at(`/nope-${Date.now()}`));
   expect(response.status).toBe(404);
-  expect(await response.json()).toMatchObject({ paths: ['/graphql', '/healthz', '/readyz'] });
+  expect(await response.json()).toMatchObject({ paths: ['/graphql', '/healthz', '/readyz', '/metrics'] });
 });
 
 it('redirects / to /graphql', async () => {
@@ -105,4 +105,13 @@ it('refuses a malformed Decimal literal in validation, naming the scalar, writin
   expect(await countRows(db, 'positions', { portfolio_id: fund.id })).toBe(before);
   expect(body.errors?.map((e) => e.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
   expect(body.errors?.[0]?.message).toContain('Decimal must be a decimal string');
+});
+
+it('exposes Prometheus metrics: SQL statements and cache counters per type', async () => {
+  const response = await fetch(at('/metrics'));
+  expect(response.status).toBe(200);
+  const text = await response.text();
+  expect(text).toMatch(/^pms_sql_statements_total \d+$/m);
+  expect(text).toContain('# TYPE pms_cache_hits_total counter');
+  expect(text).toMatch(/^process_resident_memory_bytes \d+$/m);
 });

@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  getArgumentValues, getVariableValues, Kind, OperationTypeNode, parse, validate, type DocumentNode, type FieldNode, type GraphQLField,
+  type GraphQLSchema, type OperationDefinitionNode,
+} from 'graphql';
+import { stableJson } from './cache-key';
+import type { CacheHooks, FieldReport } from './outcome';
+import { factName } from './policy';
+import type { CachedField, ResolverCache } from './resolver-cache';
+import type { CacheStore } from './store/cache-store';
+
+/**
+ * The hit path at wire speed. An operation whose root fields are all cached fields of one scope
+ * is answered, on a hit, with the stored bytes of a previous response: no parsing beyond the
+ * first time, no execution, no serialization. The entry is keyed by the document, the variables
+ * and each root field's identity, and stored under the generations of the facts of every root
+ * field, so the field cache's guarantees hold: invalidation by the same bumps, authorization
+ * (the policy's identify) before the store, one store round trip, misses execute normally.
+ */
+export interface OperationRequest {
+  readonly query: string;
+  readonly variables?: Readonly<Record<string, unknown>> | null;
+  readonly operationName?: string | null;
+}
+
+interface PlannedField<TContext> {
+  readonly responseKey: string;
+  readonly node: FieldNode;
+  readonly definition: GraphQLField<unknown, unknown>;
+  readonly cached: CachedField<TContext>;
+}
+
+/** Everything that can be known from the document alone, computed once per document. */
+interface Plan<TContext> {
+  readonly documentHash: string;
+  readonly operation: OperationDefinitionNode;
+  readonly fields: readonly PlannedField<TContext>[];
+  readonly ttlSeconds: number;
+}
+
+/** A miss to fill once the operation has executed. */
+export interface MissTicket {
+  readonly tag: string;
+  readonly baseKey: string;
+  readonly generations: readonly number[];
+  readonly ttlSeconds: number;
+  readonly startedAt: number;
+}
+
+export type OperationLookup = { readonly kind: 'hit'; readonly body: string } | { readonly kind: 'miss'; readonly ticket: MissTicket };
+
+export interface OperationCacheOptions {
+  /** Documents whose plans are remembered (most recent first out of mind). */
+  readonly maxPlans?: number;
+  readonly hooks?: CacheHooks;
+  readonly now?: () => number;
+}
+
+const MISS_TICKET = Symbol('operation-cache.miss-ticket');
+
+export class OperationCache<TContext extends object> {
+  private readonly plans = new Map<string, Plan<TContext> | null>();
+  private readonly maxPlans: number;
+  private readonly hooks: CacheHooks;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly fieldCache: ResolverCache<TContext>,
+    private readonly store: CacheStore,
+    options: OperationCacheOptions = {},
+  ) {
+    this.maxPlans = options.maxPlans ?? 1_000;
+    this.hooks = options.hooks ?? {};
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Identifies the operation and looks it up: a hit with the bytes to send, a miss ticket to fill
+   * after execution, or null when the operation is not fully cacheable (or the store cannot
+   * answer, or the policy refuses: the normal path then produces the right error).
+   */
+  async lookup(request: OperationRequest, context: TContext): Promise<OperationLookup | null> {
+    const plan = this.planFor(request);
+    if (!plan) return null;
+    const coerced = getVariableValues(this.schema, plan.operation.variableDefinitions ?? [], { ...request.variables });
+    if (coerced.errors) return null;
+    const startedAt = this.now();
+    let tag: string | null = null;
+    const identities: Record<string, unknown> = {};
+    for (const field of plan.fields) {
+      let identity;
+      try {
+        identity = await field.cached.policy.identify(getArgumentValues(field.definition, field.node, coerced.coerced), context);
+      } catch {
+        return null;
+      }
+      if (identity.kind !== 'cache' || (tag !== null && identity.scope !== tag)) return null;
+      tag = identity.scope;
+      identities[field.responseKey] = identity.args;
+    }
+    if (tag === null) return null;
+    const facts = [...new Set(plan.fields.flatMap((f) => f.cached.dependsOn))].sort().map((k) => factName(k, tag));
+    const baseKey = createHash('sha256')
+      .update(plan.documentHash)
+      .update('\n')
+      .update(stableJson(coerced.coerced))
+      .update('\n')
+      .update(stableJson(identities))
+      .update('\n')
+      .update(tag)
+      .digest('base64url');
+    let found;
+    try {
+      found = await this.store.lookup({ tag, facts, baseKey });
+    } catch {
+      return null;
+    }
+    if (found.generations.length !== facts.length) return null;
+    if (found.entry) {
+      const ageSeconds = Math.max(0, Math.floor((this.now() - found.entry.storedAt) / 1000));
+      const reports: FieldReport[] = plan.fields.map((f) => {
+        this.hooks.onHit?.({ coordinate: f.cached.coordinate, typeName: f.cached.typeName, ageSeconds });
+        return { path: f.responseKey, coordinate: f.cached.coordinate, typeName: f.cached.typeName, status: 'hit', ageSeconds, ttlSeconds: f.cached.ttlSeconds };
+      });
+      // The stored value is `{"data":…}`: the extensions are spliced in, the data is sent as stored.
+      return { kind: 'hit', body: `${found.entry.value.slice(0, -1)},"extensions":{"cache":${JSON.stringify(reports)}}}` };
+    }
+    return { kind: 'miss', ticket: { tag, baseKey, generations: found.generations, ttlSeconds: plan.ttlSeconds, startedAt } };
+  }
+
+  /**
+   * Marks the request as a miss to fill when its response is ready. The ticket rides on the
+   * context under a symbol, not in a WeakMap keyed by it: Apollo hands plugins a shallow copy of
+   * the context object, which keeps own properties (symbols included) but not identity.
+   */
+  expect(context: TContext, ticket: MissTicket): void {
+    (context as Record<symbol, unknown>)[MISS_TICKET] = ticket;
+  }
+
+  /** Stores the data of a successful response of an expected miss. Errors are never stored. */
+  apolloPlugin(): ApolloServerPlugin<TContext> {
+    return {
+      requestDidStart: () =>
+        Promise.resolve({
+          willSendResponse: async ({ contextValue, response }) => {
+            const ticket = (contextValue as Record<symbol, MissTicket | undefined>)[MISS_TICKET];
+            if (!ticket || response.body.kind !== 'single') return;
+            const result = response.body.singleResult;
+            if (result.errors?.length || result.data == null) return;
+            try {
+              await this.store.put({ ...ticket, value: JSON.stringify({ data: result.data }), storedAt: ticket.startedAt });
+            } catch {
+              // A failed write is a miss next time, nothing more.
+            }
+          },
+        }),
+    };
+  }
+
+  private planFor(request: OperationRequest): Plan<TContext> | null {
+    const key = `${request.operationName ?? ''}\n${request.query}`;
+    const known = this.plans.get(key);
+    if (known !== undefined) return known;
+    const plan = this.makePlan(request);
+    if (this.plans.size >= this.maxPlans) {
+      const oldest = this.plans.keys().next();
+      if (!oldest.done) this.plans.delete(oldest.value);
+    }
+    this.plans.set(key, plan);
+    return plan;
+  }
+
+  /** A plan only for a valid query whose root selections are all plain fields of cached coordinates. */
+  private makePlan(request: OperationRequest): Plan<TContext> | null {
+    let document: DocumentNode;
+    try {
+      document = parse(request.query);
+    } catch {
+      return null;
+    }
+    if (validate(this.schema, document).length > 0) return null;
+    const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    const operation = request.operationName ? operations.find((o) => o.name?.value === request.operationName) : operations.length === 1 ? operations[0] : undefined;
+    const queryType = this.schema.getQueryType();
+    if (!operation || operation.operation !== OperationTypeNode.QUERY || !queryType) return null;
+    const fields: PlannedField<TContext>[] = [];
+    for (const selection of operation.selectionSet.selections) {
+      // Fragments and @skip/@include at the root would make the shape depend on more than the key.
+      if (selection.kind !== Kind.FIELD || (selection.directives?.length ?? 0) > 0) return null;
+      const definition = queryType.getFields()[selection.name.value];
+      const cached = this.fieldCache.describe(`${queryType.name}.${selection.name.value}`);
+      if (!definition || !cached) return null;
+      fields.push({ responseKey: selection.alias?.value ?? selection.name.value, node: selection, definition, cached });
+    }
+    if (fields.length === 0) return null;
+    return {
+      documentHash: createHash('sha256').update(request.operationName ?? '').update('\n').update(request.query).digest('base64url'),
+      operation,
+      fields,
+      ttlSeconds: Math.min(...fields.map((f) => f.cached.ttlSeconds)),
+    };
+  }
+}

@@ -1,0 +1,97 @@
+import { print } from 'graphql';
+import { BookDocument, RiskLiveDocument } from '../../client/generated/graphql';
+import type { FieldReport } from '../../src/resolver-cache/outcome';
+import { dataOf, seedFund, type SeededFund } from '../e2e/harness';
+import { fixedClock } from '../support/clock';
+import { testDb } from '../support/db';
+import { DEMO_NOW } from '../support/demo';
+import { actor } from '../support/factories';
+import { codes, startTestGateway, type GraphQLResponse, type TestGateway } from '../support/gateway';
+
+/**
+ * The operation cache: fully cached operations answered with stored bytes, no execution. Runs on
+ * the in-process store (the Redis path is the same code behind the CacheStore port).
+ */
+const db = testDb();
+const clock = fixedClock(DEMO_NOW);
+let gw: TestGateway;
+let fund: SeededFund;
+let token: string;
+
+beforeAll(async () => {
+  gw = await startTestGateway(db, clock);
+  fund = await seedFund(db, 'OPC');
+  token = gw.token(actor('ADMIN'));
+});
+afterAll(async () => {
+  await gw.stop();
+  await db.destroy();
+});
+
+async function metric(name: string): Promise<number> {
+  const text = await (await fetch(gw.url.replace('/graphql', '/metrics'))).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return Number(line?.split(' ')[1] ?? NaN);
+}
+
+const reports = (r: GraphQLResponse<unknown>) => (r.extensions?.cache ?? []) as FieldReport[];
+
+describe('the operation cache', () => {
+  it('answers a repeated book query from stored bytes: same data, no SQL, a hit per root field', async () => {
+    const first = await gw.execute(BookDocument, { portfolioId: fund.code }, token);
+    const hitsBefore = await metric('pms_operation_cache_hits_total');
+    const sqlBefore = await metric('pms_sql_statements_total');
+    const second = await gw.execute(BookDocument, { portfolioId: fund.code }, token);
+    expect(await metric('pms_operation_cache_hits_total')).toBe(hitsBefore + 1);
+    // Authorization looks the portfolio up (memoized in process): no statement at all on a hit.
+    expect(await metric('pms_sql_statements_total')).toBe(sqlBefore);
+    expect(dataOf(second)).toEqual(dataOf(first));
+    expect(reports(second)).toEqual([
+      { path: 'book', coordinate: 'Query.book', typeName: 'Book', status: 'hit', ageSeconds: 0, ttlSeconds: 30 },
+    ]);
+  });
+
+  it('caches an operation with two root fields of one portfolio under the shorter TTL, aliases kept', async () => {
+    const query = `query Two($p: ID!) { b: book(portfolioId: $p) { summary { grossExposureBrl } } riskLive(portfolioId: $p) { overallStatus } }`;
+    const post = () =>
+      fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables: { p: fund.code } }) }).then(
+        (r) => r.json() as Promise<{ data: unknown; extensions: { cache: FieldReport[] } }>,
+      );
+    const first = await post();
+    const second = await post();
+    expect(second.data).toEqual(first.data);
+    expect(second.extensions.cache.map((r) => [r.path, r.status, r.ttlSeconds])).toEqual([
+      ['b', 'hit', 30],
+      ['riskLive', 'hit', 60],
+    ]);
+  });
+
+  it('never serves the stored bytes to a caller who may not read the portfolio', async () => {
+    await gw.execute(BookDocument, { portfolioId: fund.code }, token);
+    const stranger = gw.token(actor('VIEWER', ['SOME_OTHER_FUND']));
+    const denied = await gw.execute(BookDocument, { portfolioId: fund.code }, stranger);
+    expect(codes(denied)).toEqual(['FORBIDDEN']);
+    expect(denied.data).toBeNull();
+  });
+
+  it('does not store a response with errors', async () => {
+    const missing = { portfolioId: fund.code, asOf: '2999-01-01' };
+    const a = await gw.execute(RiskLiveDocument, missing, token);
+    const b = await gw.execute(RiskLiveDocument, missing, token);
+    expect(codes(a)).toEqual(['BAD_USER_INPUT']);
+    expect(codes(b)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('computes a cold book once for 500 concurrent requests (stampede)', async () => {
+    const cold = await seedFund(db, 'STAMP');
+    const before = gw.gateway.cacheCounters.byType.get('Book')?.computations ?? 0;
+    const body = JSON.stringify({ query: print(BookDocument), variables: { portfolioId: cold.code } });
+    const responses = await Promise.all(
+      Array.from({ length: 500 }, () =>
+        fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body }).then((r) => r.status),
+      ),
+    );
+    expect(responses.every((s) => s === 200)).toBe(true);
+    expect((gw.gateway.cacheCounters.byType.get('Book')?.computations ?? 0) - before).toBe(1);
+  });
+});
