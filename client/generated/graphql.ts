@@ -119,11 +119,13 @@ export type MarkToMarketInput = {
 export type ModifyAndApproveProposalInput = {
   businessDays?: number | null | undefined;
   direction?: Direction | null | undefined;
+  /** Defaults to the suggested notional. */
   executionNotionalBrl?: string | null | undefined;
   /** Required: the price the modified trade executes at. */
   executionPrice: string;
   idempotencyKey?: string | null | undefined;
   notes?: string | null | undefined;
+  /** ADMIN only: approve although a pre-trade check fails. */
   overridePreTrade?: boolean | null | undefined;
   proposalId: string | number;
   ratePct?: string | null | undefined;

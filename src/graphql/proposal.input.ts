@@ -4,13 +4,11 @@ import { DirectionEnum } from './enums';
 import { DateScalar } from './scalars/date.scalar';
 import { DecimalScalar } from './scalars/decimal.scalar';
 
+/** Terms shared by approving and by modifying-and-approving a proposal. */
 @InputType()
-export class ApproveProposalInput {
+abstract class ProposalExecutionInput {
   @Field(() => ID)
   proposalId!: string;
-
-  @Field(() => DecimalScalar, { nullable: true, description: "Defaults to the instrument's latest close." })
-  executionPrice?: Decimal | null;
 
   @Field(() => DecimalScalar, { nullable: true, description: 'Defaults to the suggested notional.' })
   executionNotionalBrl?: Decimal | null;
@@ -32,33 +30,18 @@ export class ApproveProposalInput {
 }
 
 @InputType()
-export class ModifyAndApproveProposalInput {
-  @Field(() => ID)
-  proposalId!: string;
+export class ApproveProposalInput extends ProposalExecutionInput {
+  @Field(() => DecimalScalar, { nullable: true, description: "Defaults to the instrument's latest close." })
+  executionPrice?: Decimal | null;
+}
 
+@InputType()
+export class ModifyAndApproveProposalInput extends ProposalExecutionInput {
   @Field(() => DecimalScalar, { description: 'Required: the price the modified trade executes at.' })
   executionPrice!: Decimal;
 
   @Field(() => DirectionEnum, { nullable: true })
   direction?: 'LONG' | 'SHORT' | null;
-
-  @Field(() => DecimalScalar, { nullable: true })
-  executionNotionalBrl?: Decimal | null;
-
-  @Field(() => DecimalScalar, { nullable: true })
-  ratePct?: Decimal | null;
-
-  @Field(() => Int, { nullable: true })
-  businessDays?: number | null;
-
-  @Field(() => String, { nullable: true })
-  notes?: string | null;
-
-  @Field(() => Boolean, { nullable: true })
-  overridePreTrade?: boolean | null;
-
-  @Field(() => String, { nullable: true })
-  idempotencyKey?: string | null;
 }
 
 @InputType()
