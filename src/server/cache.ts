@@ -81,7 +81,14 @@ export function cacheChangeListener(cache: ResolverCache<Context>, db: Knex, clo
   return {
     async committed({ operation, portfolioId }) {
       const kinds = MUTATION_FACTS[operation];
-      await cache.invalidate(portfolioId, kinds);
+      try {
+        await cache.invalidate(portfolioId, kinds);
+      } catch (error) {
+        // Only a store without the resilient wrapper can throw here; the write has committed, so
+        // the request must not fail. Logged as an error: dependent entries may live to their TTL.
+        logger.error({ err: error, operation, portfolioId }, 'cache: invalidation failed');
+        return;
+      }
       if (!kinds.some((k) => BOOK_FACTS.includes(k))) return;
       try {
         const portfolio = await findPortfolioByRef(db, portfolioId);
