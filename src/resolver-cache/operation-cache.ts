@@ -144,16 +144,14 @@ export class OperationCache<TContext extends object> {
     return {
       requestDidStart: () =>
         Promise.resolve({
-          willSendResponse: async ({ contextValue, response }) => {
+          willSendResponse: ({ contextValue, response }) => {
             const ticket = (contextValue as Record<symbol, MissTicket | undefined>)[MISS_TICKET];
-            if (!ticket || response.body.kind !== 'single') return;
+            if (!ticket || response.body.kind !== 'single') return Promise.resolve();
             const result = response.body.singleResult;
-            if (result.errors?.length || result.data == null) return;
-            try {
-              await this.store.put({ ...ticket, value: JSON.stringify({ data: result.data }), storedAt: ticket.startedAt });
-            } catch {
-              // A failed write is a miss next time, nothing more.
-            }
+            if (result.errors?.length || result.data == null) return Promise.resolve();
+            // Not awaited (the response does not wait for the store); a failed write is a miss next time.
+            this.store.put({ ...ticket, value: JSON.stringify({ data: result.data }), storedAt: ticket.startedAt }).catch(() => undefined);
+            return Promise.resolve();
           },
         }),
     };

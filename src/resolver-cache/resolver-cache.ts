@@ -228,7 +228,9 @@ export class ResolverCache<TContext extends object> {
       const { leader, result } = this.flights.run(flightKey, async () => {
         const value = JSON.stringify((await resolve(source, args, context, info)) ?? null);
         this.hooks.onCompute?.({ coordinate: cached.coordinate, typeName: cached.typeName });
-        if (found) await this.safePut(cached, { tag, baseKey: key, generations: found.generations, value, ttlSeconds: cached.ttlSeconds, storedAt: startedAt });
+        // Not awaited: the answer does not wait for the store. A store connection runs commands in
+        // order, so this process's next lookup of the key still comes after the write.
+        if (found) void this.safePut(cached, { tag, baseKey: key, generations: found.generations, value, ttlSeconds: cached.ttlSeconds, storedAt: startedAt });
         return value;
       });
       const value = await result;
