@@ -29,13 +29,35 @@ function byId<T extends { readonly id: string }>(
   });
 }
 
+/**
+ * Each loader is built on first use: a request answered from the cache, or one that never touches
+ * an entity, builds none.
+ */
 export function createLoaders(db: Knex): Loaders {
+  const lazy = <T>(build: () => T) => {
+    let built: T | undefined;
+    return () => (built ??= build());
+  };
+  const portfolio = lazy(() => byId((ids) => findPortfoliosByIds(db, ids)));
+  const instrument = lazy(() => byId((ids) => findInstrumentsByIds(db, ids)));
+  const position = lazy(() => byId((ids) => findPositionsByIds(db, ids)));
+  const proposal = lazy(() => byId((ids) => findProposalsByIds(db, ids)));
+  const journalEntry = lazy(() => byId((ids) => findJournalEntriesByIds(db, ids)));
   return {
-    // The repositories answer ids that cannot exist (not a uuid, not a sequence number) with no row.
-    portfolio: byId((ids) => findPortfoliosByIds(db, ids)),
-    instrument: byId((ids) => findInstrumentsByIds(db, ids)),
-    position: byId((ids) => findPositionsByIds(db, ids)),
-    proposal: byId((ids) => findProposalsByIds(db, ids)),
-    journalEntry: byId((ids) => findJournalEntriesByIds(db, ids)),
+    get portfolio() {
+      return portfolio();
+    },
+    get instrument() {
+      return instrument();
+    },
+    get position() {
+      return position();
+    },
+    get proposal() {
+      return proposal();
+    },
+    get journalEntry() {
+      return journalEntry();
+    },
   };
 }

@@ -1,3 +1,4 @@
+import jwt from 'jsonwebtoken';
 import { createAuthenticator, signToken } from './auth';
 
 const settings = { secret: 'unit-secret-unit-secret-unit-secret-0001', issuer: 'pms-gateway', audience: 'pms-gateway' };
@@ -8,8 +9,11 @@ describe('createAuthenticator', () => {
     let now = Date.now();
     const authenticate = createAuthenticator(settings, 10, () => now);
     const header = `Bearer ${signToken(settings, actor, 60)}`;
+    const verify = jest.spyOn(jwt, 'verify');
     expect(authenticate(header)).toEqual({ kind: 'authenticated', actor });
     expect(authenticate(header)).toEqual({ kind: 'authenticated', actor });
+    expect(verify).toHaveBeenCalledTimes(1);
+    verify.mockRestore();
     now += 61_000; // past exp: verified again, and jsonwebtoken now refuses it
     expect(authenticate(header)).toMatchObject({ kind: 'invalid' });
   });

@@ -79,12 +79,10 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
   if (deps.serveCached && typeof body === 'object' && body !== null) {
     const cached = await deps.serveCached(body, context);
     if (cached !== null) {
-      res.writeHead(200, {
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': Buffer.byteLength(cached),
-        'x-request-id': requestId,
-      });
-      res.end(cached);
+      // Encoded once: the length and the bytes come from the same buffer.
+      const bytes = Buffer.from(cached, 'utf8');
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': bytes.length, 'x-request-id': requestId });
+      res.end(bytes);
       return;
     }
   }
