@@ -69,6 +69,8 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
     schema,
     introspection: config.env !== 'production' || config.sandbox,
     formatError: createFormatError(logger),
+    // main.ts owns shutdown (drain HTTP, stop Apollo, close the store and the database).
+    stopOnTerminationSignals: false,
     // Sandbox in the browser for people; no landing page hides the schema in production.
     plugins: [
       // Apollo's cache-control plugin hooks every resolved field; this gateway does not use it.

@@ -1,0 +1,288 @@
+// Turns the runs of one benchmark into its summary: medians over rounds per scenario × contender,
+// ratios computed round by round (contenders of one round ran back to back) and their median, the
+// targets of the issue marked ✓/✗, and the text table printed at the end.
+import { median } from './common';
+import type { InvalidationResult } from './invalidation';
+
+export type ContenderName = 'cache' | 'nocache' | 'cache-miss' | 'response-cache' | 'floor' | 'ceiling';
+export type ScenarioId = 'book' | 'miss' | 'trivial' | 'attribution' | 'riskLive';
+
+export interface RunResult {
+  readonly round: number;
+  readonly scenario: ScenarioId;
+  readonly contender: ContenderName;
+  readonly rps: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly requests: number;
+  readonly bytesPerResponse: number;
+  /** Server process CPU (user + system) per request, µs. */
+  readonly cpuUsPerRequest: number;
+  /** Redis commands (INFO commandstats, whole server) per request; includes those run inside Lua scripts. */
+  readonly redisCommandsPerRequest: number;
+  /** Per command name (evalsha, get, set…), per request. */
+  readonly redisCommandMix: Readonly<Record<string, number>>;
+  readonly redisCpuUsPerRequest: number;
+  /** Null where the contender exports no such counter. */
+  readonly sqlPerRequest: number | null;
+  readonly computationsPerRequest: number | null;
+  readonly cacheHitsPerRequest: number | null;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+}
+
+export interface Check {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface Cell {
+  readonly scenario: ScenarioId;
+  readonly contender: ContenderName;
+  readonly rounds: number;
+  readonly rps: number;
+  readonly rpsMin: number;
+  readonly rpsMax: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly cpuUsPerRequest: number;
+  readonly redisCommandsPerRequest: number;
+  readonly redisCpuUsPerRequest: number;
+  readonly sqlPerRequest: number | null;
+  readonly computationsPerRequest: number | null;
+  readonly cacheHitsPerRequest: number | null;
+  readonly bytesPerResponse: number;
+  readonly failures: number;
+}
+
+export interface Target {
+  readonly op: '>=' | '<=' | '<';
+  readonly value: number;
+}
+
+export interface Ratio {
+  readonly label: string;
+  /** Median over rounds of the per-round ratio. */
+  readonly value: number;
+  readonly min: number;
+  readonly max: number;
+  readonly target: Target | null;
+  readonly met: boolean | null;
+}
+
+export interface Summary {
+  readonly cells: readonly Cell[];
+  readonly ratios: readonly Ratio[];
+  readonly invalidation: readonly (InvalidationResult & { readonly met: boolean })[];
+  readonly peakRssMb: Readonly<Record<string, number>>;
+  readonly rssTarget: { readonly contender: string; readonly mb: number; readonly target: Target; readonly met: boolean };
+  readonly checks: readonly Check[];
+}
+
+interface RatioSpec {
+  readonly label: string;
+  readonly scenario: ScenarioId;
+  readonly metric: 'rps' | 'p99Ms';
+  readonly numerator: ContenderName;
+  readonly denominator: ContenderName;
+  readonly denominatorScenario?: ScenarioId;
+  readonly target?: Target;
+}
+
+const RATIOS: readonly RatioSpec[] = [
+  { label: 'book hit rps: cache / response-cache', scenario: 'book', metric: 'rps', numerator: 'cache', denominator: 'response-cache', target: { op: '>=', value: 2 } },
+  { label: 'book hit p99: cache / response-cache', scenario: 'book', metric: 'p99Ms', numerator: 'cache', denominator: 'response-cache', target: { op: '<=', value: 0.5 } },
+  { label: 'book hit rps: cache / ceiling', scenario: 'book', metric: 'rps', numerator: 'cache', denominator: 'ceiling', target: { op: '>=', value: 0.5 } },
+  { label: 'all-miss rps: cache / nocache', scenario: 'miss', metric: 'rps', numerator: 'cache-miss', denominator: 'nocache', target: { op: '>=', value: 0.9 } },
+  { label: 'trivial rps: cache / floor', scenario: 'trivial', metric: 'rps', numerator: 'cache', denominator: 'floor', target: { op: '>=', value: 0.95 } },
+  { label: 'book hit rps: cache / floor', scenario: 'book', metric: 'rps', numerator: 'cache', denominator: 'floor' },
+  { label: 'book hit rps: ceiling / floor', scenario: 'book', metric: 'rps', numerator: 'ceiling', denominator: 'floor' },
+  { label: 'book hit rps: response-cache / floor', scenario: 'book', metric: 'rps', numerator: 'response-cache', denominator: 'floor' },
+  { label: 'book hit rps: cache / nocache', scenario: 'book', metric: 'rps', numerator: 'cache', denominator: 'nocache' },
+  { label: 'attribution hit rps: cache / response-cache', scenario: 'attribution', metric: 'rps', numerator: 'cache', denominator: 'response-cache' },
+  { label: 'attribution hit p99: cache / response-cache', scenario: 'attribution', metric: 'p99Ms', numerator: 'cache', denominator: 'response-cache' },
+  { label: 'riskLive hit rps: cache / response-cache', scenario: 'riskLive', metric: 'rps', numerator: 'cache', denominator: 'response-cache' },
+  { label: 'riskLive hit p99: cache / response-cache', scenario: 'riskLive', metric: 'p99Ms', numerator: 'cache', denominator: 'response-cache' },
+];
+
+const INVALIDATION_TARGET: Target = { op: '<', value: 1 };
+const RSS_TARGET: Target = { op: '<', value: 250 };
+/** All-miss: a hit now and then (a portfolio asked again within its 1 s TTL) is tolerated below this. */
+const MISS_HIT_TOLERANCE = 0.01;
+
+function meets(value: number, target: Target): boolean {
+  switch (target.op) {
+    case '>=':
+      return value >= target.value;
+    case '<=':
+      return value <= target.value;
+    case '<':
+      return value < target.value;
+  }
+}
+
+function medianOrNull(values: readonly (number | null)[]): number | null {
+  const present = values.filter((v): v is number => v !== null);
+  return present.length === 0 ? null : median(present);
+}
+
+export function summarize(
+  runs: readonly RunResult[],
+  invalidation: readonly InvalidationResult[],
+  peakRssMb: Readonly<Record<string, number>>,
+  checks: readonly Check[],
+): Summary {
+  const keys = [...new Set(runs.map((r) => `${r.scenario}|${r.contender}`))];
+  const cells: Cell[] = keys.map((key) => {
+    const rs = runs.filter((r) => `${r.scenario}|${r.contender}` === key);
+    const first = rs[0]!;
+    return {
+      scenario: first.scenario,
+      contender: first.contender,
+      rounds: rs.length,
+      rps: median(rs.map((r) => r.rps)),
+      rpsMin: Math.min(...rs.map((r) => r.rps)),
+      rpsMax: Math.max(...rs.map((r) => r.rps)),
+      p50Ms: median(rs.map((r) => r.p50Ms)),
+      p99Ms: median(rs.map((r) => r.p99Ms)),
+      cpuUsPerRequest: median(rs.map((r) => r.cpuUsPerRequest)),
+      redisCommandsPerRequest: median(rs.map((r) => r.redisCommandsPerRequest)),
+      redisCpuUsPerRequest: median(rs.map((r) => r.redisCpuUsPerRequest)),
+      sqlPerRequest: medianOrNull(rs.map((r) => r.sqlPerRequest)),
+      computationsPerRequest: medianOrNull(rs.map((r) => r.computationsPerRequest)),
+      cacheHitsPerRequest: medianOrNull(rs.map((r) => r.cacheHitsPerRequest)),
+      bytesPerResponse: median(rs.map((r) => r.bytesPerResponse)),
+      failures: rs.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0),
+    };
+  });
+
+  const ratios: Ratio[] = [];
+  for (const spec of RATIOS) {
+    const perRound: number[] = [];
+    for (const round of new Set(runs.map((r) => r.round))) {
+      const num = runs.find((r) => r.round === round && r.scenario === spec.scenario && r.contender === spec.numerator);
+      const den = runs.find((r) => r.round === round && r.scenario === (spec.denominatorScenario ?? spec.scenario) && r.contender === spec.denominator);
+      if (num && den && den[spec.metric] > 0) perRound.push(num[spec.metric] / den[spec.metric]);
+    }
+    if (perRound.length === 0) continue;
+    const value = median(perRound);
+    ratios.push({
+      label: spec.label,
+      value,
+      min: Math.min(...perRound),
+      max: Math.max(...perRound),
+      target: spec.target ?? null,
+      met: spec.target ? meets(value, spec.target) : null,
+    });
+  }
+
+  const allChecks = [...checks];
+  const failures = runs.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0);
+  allChecks.push({ name: 'no failed requests', ok: failures === 0, detail: `${failures} non-2xx, errors or timeouts over ${runs.length} runs` });
+  const missRuns = runs.filter((r) => r.scenario === 'miss' && r.contender === 'cache-miss');
+  if (missRuns.length > 0) {
+    const worst = Math.max(...missRuns.map((r) => r.cacheHitsPerRequest ?? Number.NaN));
+    allChecks.push({
+      name: 'all-miss really misses',
+      ok: worst < MISS_HIT_TOLERANCE,
+      detail: `cache hits per request ≤ ${worst.toFixed(4)} in every round (from the gateway's /metrics)`,
+    });
+  }
+
+  const rssMb = peakRssMb.cache ?? Number.NaN;
+  return {
+    cells,
+    ratios,
+    invalidation: invalidation.map((i) => ({ ...i, met: i.verified && meets(i.bumpMedianMs, INVALIDATION_TARGET) })),
+    peakRssMb,
+    rssTarget: { contender: 'cache', mb: rssMb, target: RSS_TARGET, met: meets(rssMb, RSS_TARGET) },
+    checks: allChecks,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text
+// ---------------------------------------------------------------------------------------------
+
+const INT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const num = (n: number | null, digits: number): string => (n === null || !Number.isFinite(n) ? '–' : n.toFixed(digits));
+const mark = (met: boolean | null): string => (met === null ? '' : met ? '✓' : '✗');
+const targetText = (t: Target | null, unit = '×'): string => (t ? `${t.op === '>=' ? '≥' : t.op === '<=' ? '≤' : '<'} ${t.value}${unit}` : 'reported');
+
+function table(header: readonly string[], rows: readonly (readonly string[])[], leftColumns = 1): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i < leftColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function formatReport(summary: Summary, scenarios: readonly { id: ScenarioId; title: string; contenders: readonly ContenderName[] }[]): string {
+  const rows: string[][] = [];
+  for (const scenario of scenarios) {
+    for (const contender of scenario.contenders) {
+      const c = summary.cells.find((x) => x.scenario === scenario.id && x.contender === contender);
+      if (!c) continue;
+      rows.push([
+        scenario.title,
+        contender,
+        INT.format(c.rps),
+        `${INT.format(c.rpsMin)}–${INT.format(c.rpsMax)}`,
+        num(c.p50Ms, 2),
+        num(c.p99Ms, 2),
+        INT.format(c.cpuUsPerRequest),
+        num(c.redisCommandsPerRequest, 2),
+        num(c.sqlPerRequest, 2),
+        num(c.computationsPerRequest, 3),
+        num(c.bytesPerResponse / 1024, 1),
+        String(c.failures),
+      ]);
+    }
+  }
+  const rounds = Math.max(0, ...summary.cells.map((c) => c.rounds));
+  const out: string[] = [];
+  out.push('', `Medians over ${rounds} round(s)`, '');
+  out.push(
+    table(
+      ['scenario', 'contender', 'rps', 'rps range', 'p50 ms', 'p99 ms', 'CPU µs/req', 'Redis cmd/req', 'SQL/req', 'comput/req', 'KB/resp', 'failed'],
+      rows,
+      2,
+    ),
+  );
+  out.push('', 'Ratios (median of the per-round ratios; range over rounds)', '');
+  out.push(
+    table(
+      ['ratio', 'value', 'range', 'target', ''],
+      summary.ratios.map((r) => [r.label, `${r.value.toFixed(2)}×`, `${r.min.toFixed(2)}–${r.max.toFixed(2)}`, targetText(r.target), mark(r.met)]),
+    ),
+  );
+  out.push('', 'Invalidation (bump of one fact, median of 50)', '');
+  const inv = summary.invalidation;
+  const small = inv.find((i) => i.entries === Math.min(...inv.map((x) => x.entries)));
+  const large = inv.find((i) => i.entries === Math.max(...inv.map((x) => x.entries)));
+  out.push(
+    table(
+      ['entries under the fact', 'bump median ms', 'p90 ms', 'target', ''],
+      inv.map((i) => [INT.format(i.entries), i.bumpMedianMs.toFixed(3), i.bumpP90Ms.toFixed(3), targetText(INVALIDATION_TARGET, ' ms'), mark(i.met)]),
+    ),
+  );
+  if (small && large && small !== large) {
+    out.push(`cost with ${INT.format(large.entries)} entries / with ${INT.format(small.entries)}: ${(large.bumpMedianMs / small.bumpMedianMs).toFixed(2)}× (independent of the number of entries)`);
+  }
+  out.push('', 'Peak RSS (VmHWM) of each server', '');
+  out.push(
+    table(
+      ['server', 'MB', 'target', ''],
+      Object.entries(summary.peakRssMb).map(([name, mb]) =>
+        name === summary.rssTarget.contender
+          ? [name, mb.toFixed(0), targetText(summary.rssTarget.target, ' MB'), mark(summary.rssTarget.met)]
+          : [name, mb.toFixed(0), '', ''],
+      ),
+    ),
+  );
+  out.push('', 'Checks', '');
+  for (const c of summary.checks) out.push(`${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`);
+  out.push('');
+  return out.join('\n');
+}

@@ -1,0 +1,475 @@
+// `npm run bench`: ensures the data, starts every contender server on loopback, checks that they
+// answer alike and that cached answers really are hits, then measures each scenario × contender
+// over several rounds (order rotated per round) with the load in its own process; prints and saves.
+import 'reflect-metadata';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { signToken } from '../src/server/auth';
+import { loadConfig } from '../src/server/config';
+import {
+  BENCH_DATABASE_URL, BENCH_JWT_SECRET, BIG_PORTFOLIO, CEILING_KEY, GATEWAY_REDIS_DB, HOST, PG_BASE_URL, REDIS_BASE_URL,
+  REFERENCE_REDIS_DB, baseServerEnv, httpRequest, redisUrl, type HttpAnswer,
+} from './common';
+import { ensureBenchData, type BenchData } from './data';
+import { attributionBody, bookBody, riskLiveBody, trivialBody } from './documents';
+import { measureInvalidation, type InvalidationResult } from './invalidation';
+import type { LoadMessage, LoadResult, LoadSpec } from './load';
+import { childEnv, ContenderServer, cpuMicros, peakRssMb, spawnNode, stopAllChildren, stopChild } from './processes';
+import { formatReport, summarize, type Check, type ContenderName, type RunResult, type ScenarioId } from './report';
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+// ---------------------------------------------------------------------------------------------
+
+function intFromEnv(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+  return value;
+}
+
+const SETTINGS = {
+  rounds: intFromEnv('BENCH_ROUNDS', 3, 1, 20),
+  durationSeconds: intFromEnv('BENCH_DURATION', 5, 1, 120),
+  warmupSeconds: intFromEnv('BENCH_WARMUP', 1, 0, 30),
+  connections: intFromEnv('BENCH_CONNECTIONS', 16, 1, 1000),
+  /** Requests of the hit checks (after warm-up, they must cause no SQL and no computation). */
+  hitCheckRequests: 200,
+};
+
+interface ContenderSpec {
+  readonly name: ContenderName;
+  readonly script: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly description: string;
+}
+
+const CONTENDERS: readonly ContenderSpec[] = [
+  { name: 'cache', script: 'gateway.js', env: { REDIS_URL: redisUrl(GATEWAY_REDIS_DB) }, description: 'the gateway, resolver cache on Redis DB 14' },
+  { name: 'nocache', script: 'gateway.js', env: { CACHE_ENABLED: 'false' }, description: 'the gateway, CACHE_ENABLED=false' },
+  {
+    name: 'cache-miss',
+    script: 'gateway.js',
+    env: { REDIS_URL: redisUrl(GATEWAY_REDIS_DB), CACHE_TTL_BOOK: '1' },
+    description: 'the gateway with the cache, CACHE_TTL_BOOK=1 (all-miss path)',
+  },
+  { name: 'response-cache', script: 'response-cache.js', env: {}, description: "same schema, Apollo's response cache on Redis DB 15 (reference)" },
+  { name: 'floor', script: 'floor.js', env: {}, description: 'same schema, resolvers return constant objects' },
+  { name: 'ceiling', script: 'ceiling.js', env: {}, description: 'bare node:http, one Redis GET of the book bytes' },
+];
+
+/** Contenders whose answers come from a cache entry with a TTL (primed fresh before hit runs). */
+const CACHING: ReadonlySet<ContenderName> = new Set(['cache', 'response-cache']);
+
+interface Scenario {
+  readonly id: ScenarioId;
+  readonly title: string;
+  readonly contenders: readonly ContenderName[];
+  /** Hit scenarios: repeat requests must be answered without SQL or computation (checked). */
+  readonly hit: boolean;
+  readonly bodies: (data: BenchData) => string[];
+}
+
+const SCENARIOS: readonly Scenario[] = [
+  {
+    id: 'book',
+    title: 'book, hit path',
+    contenders: ['cache', 'response-cache', 'floor', 'ceiling', 'nocache'],
+    hit: true,
+    bodies: () => [bookBody(BIG_PORTFOLIO)],
+  },
+  { id: 'miss', title: 'book, all-miss', contenders: ['cache-miss', 'nocache'], hit: false, bodies: (d) => d.missPortfolios.map(bookBody) },
+  { id: 'trivial', title: 'trivial { __typename }', contenders: ['cache', 'floor'], hit: false, bodies: () => [trivialBody()] },
+  { id: 'attribution', title: 'attribution, hit path', contenders: ['cache', 'response-cache', 'floor'], hit: true, bodies: () => [attributionBody(BIG_PORTFOLIO)] },
+  { id: 'riskLive', title: 'riskLive, hit path', contenders: ['cache', 'response-cache', 'floor'], hit: true, bodies: () => [riskLiveBody(BIG_PORTFOLIO)] },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+const startedAt = Date.now();
+const elapsed = (): string => `${((Date.now() - startedAt) / 1000).toFixed(0).padStart(3)} s`;
+const log = (line: string): void => console.log(`[${elapsed()}] ${line}`);
+const fixed = (n: number, digits: number): string => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+
+function rotate<T>(xs: readonly T[], by: number): T[] {
+  if (xs.length === 0) return [];
+  const k = by % xs.length;
+  return [...xs.slice(k), ...xs.slice(0, k)];
+}
+
+/**
+ * Redis commands executed by the server so far, per command (INFO commandstats, all DBs, commands
+ * run inside Lua scripts included; our own INFO calls excluded), and its CPU seconds.
+ */
+async function redisTotals(admin: Redis): Promise<{ calls: number; byCommand: Map<string, number>; cpuSeconds: number }> {
+  const text = (await admin.call('INFO', 'commandstats', 'cpu')) as string;
+  let calls = 0;
+  let cpuSeconds = 0;
+  const byCommand = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const stat = /^cmdstat_([^:]+):calls=(\d+)/.exec(line);
+    if (stat?.[1] && stat[1] !== 'info') {
+      calls += Number(stat[2]);
+      byCommand.set(stat[1], Number(stat[2]));
+    }
+    const cpu = /^used_cpu_(sys|user):([\d.]+)/.exec(line);
+    if (cpu) cpuSeconds += Number(cpu[2]);
+  }
+  return { calls, byCommand, cpuSeconds };
+}
+
+interface Snapshot {
+  readonly cpuUs: number;
+  readonly metrics: Map<string, number>;
+  readonly redisCalls: number;
+  readonly redisByCommand: Map<string, number>;
+  readonly redisCpuSeconds: number;
+}
+
+async function snapshot(server: ContenderServer, admin: Redis): Promise<Snapshot> {
+  const [metrics, redis] = await Promise.all([server.counters(), redisTotals(admin)]);
+  return { cpuUs: cpuMicros(server.pid), metrics, redisCalls: redis.calls, redisByCommand: redis.byCommand, redisCpuSeconds: redis.cpuSeconds };
+}
+
+/** Counter delta, or null when the server does not export it. */
+function delta(before: Snapshot, after: Snapshot, ...names: string[]): number | null {
+  let found = false;
+  let total = 0;
+  for (const name of names) {
+    const b = before.metrics.get(name);
+    const a = after.metrics.get(name);
+    if (a === undefined) continue;
+    found = true;
+    total += a - (b ?? 0);
+  }
+  return found ? total : null;
+}
+
+const computations = (before: Snapshot, after: Snapshot): number | null => delta(before, after, 'pms_cache_computations_total', 'bench_computations_total');
+const cacheHits = (before: Snapshot, after: Snapshot): number | null => delta(before, after, 'pms_cache_hits_total', 'pms_operation_cache_hits_total');
+
+// ---------------------------------------------------------------------------------------------
+// One measured run: warm-up, then autocannon in its own process, counters bracketed around it
+// ---------------------------------------------------------------------------------------------
+
+async function measure(
+  scenario: Scenario,
+  server: ContenderServer,
+  bodies: string[],
+  token: string,
+  admin: Redis,
+  round: number,
+  startAt: number,
+): Promise<RunResult & { nextBody: number }> {
+  const spec: LoadSpec = {
+    url: server.graphqlUrl,
+    connections: SETTINGS.connections,
+    warmupSeconds: SETTINGS.warmupSeconds,
+    durationSeconds: SETTINGS.durationSeconds,
+    headers: { authorization: `Bearer ${token}` },
+    bodies,
+    startAt,
+  };
+  const child = spawnNode(path.join(__dirname, 'load.js'), childEnv({}));
+  try {
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    const warm = new Promise<void>((resolve, reject) => {
+      child.on('message', (message: LoadMessage) => {
+        if (message.type === 'warm') resolve();
+      });
+      void exited.then(([code]) => reject(new Error(`load exited with ${code} before warm-up ended: ${stderr}`)));
+    });
+    child.send({ type: 'spec', spec } satisfies LoadMessage);
+    await warm;
+    const before = await snapshot(server, admin);
+    child.send({ type: 'go' } satisfies LoadMessage);
+    const [code] = await exited;
+    const after = await snapshot(server, admin);
+    const line = stdout.trim().split('\n').pop() ?? '';
+    if (code !== 0 || !line.startsWith('{')) throw new Error(`load exited with ${code}: ${stderr || stdout}`);
+    const load = JSON.parse(line) as LoadResult;
+    const n = Math.max(1, load.requests);
+    const per = (value: number | null): number | null => (value === null ? null : value / n);
+    return {
+      round,
+      scenario: scenario.id,
+      contender: server.name as ContenderName,
+      rps: load.rps,
+      p50Ms: load.p50Ms,
+      p99Ms: load.p99Ms,
+      requests: load.requests,
+      bytesPerResponse: load.bytesPerResponse,
+      cpuUsPerRequest: (after.cpuUs - before.cpuUs) / n,
+      redisCommandsPerRequest: (after.redisCalls - before.redisCalls) / n,
+      redisCommandMix: Object.fromEntries(
+        [...after.redisByCommand]
+          .map(([command, calls]) => [command, (calls - (before.redisByCommand.get(command) ?? 0)) / n] as const)
+          .filter(([, perRequest]) => perRequest >= 0.005),
+      ),
+      redisCpuUsPerRequest: ((after.redisCpuSeconds - before.redisCpuSeconds) * 1e6) / n,
+      sqlPerRequest: per(delta(before, after, 'pms_sql_statements_total')),
+      computationsPerRequest: per(computations(before, after)),
+      cacheHitsPerRequest: per(cacheHits(before, after)),
+      non2xx: load.non2xx,
+      errors: load.errors,
+      timeouts: load.timeouts,
+      nextBody: load.nextBody,
+    };
+  } finally {
+    await stopChild(child);
+  }
+}
+
+/**
+ * Seconds the cached answer still has to live, from what the answer says: the gateway's
+ * `extensions.cache` (ttlSeconds − ageSeconds per cached field), Apollo's `cache-control: max-age`
+ * minus its `age` header; null when the answer is not cached at all.
+ */
+function remainingSeconds(answer: HttpAnswer): number | null {
+  try {
+    const parsed = JSON.parse(answer.body.toString('utf8')) as { extensions?: { cache?: { status?: string; ageSeconds?: number; ttlSeconds?: number }[] } };
+    const reports = parsed.extensions?.cache;
+    if (Array.isArray(reports) && reports.length > 0) {
+      return Math.min(...reports.map((r) => (r.ttlSeconds ?? 0) - (r.status === 'hit' ? (r.ageSeconds ?? 0) : 0)));
+    }
+  } catch {
+    // not JSON: not ours to judge
+  }
+  const maxAge = /max-age=(\d+)/.exec(String(answer.headers['cache-control'] ?? ''));
+  if (maxAge) return Number(maxAge[1]) - Number(answer.headers.age ?? 0);
+  return null;
+}
+
+/**
+ * Before a hit-path run: one request, alone, so that a missing entry is computed once and not by
+ * every connection at once; and if the entry would expire during the run, wait for it to expire
+ * and ask again. The run then measures hits only, for the gateway and the reference alike.
+ */
+async function primeFresh(server: ContenderServer, body: string, token: string): Promise<number> {
+  const need = SETTINGS.warmupSeconds + SETTINGS.durationSeconds + 3;
+  let waited = 0;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const remaining = remainingSeconds(await post(server, body, token));
+    if (remaining === null || remaining >= need) return waited;
+    const ms = (Math.max(0, remaining) + 1) * 1000;
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    waited += ms / 1000;
+  }
+  return waited;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks before the rounds: every contender answers each of its scenarios alike, without errors;
+// repeat requests of the hit scenarios cause no SQL and no computation
+// ---------------------------------------------------------------------------------------------
+
+async function post(server: ContenderServer, body: string, token: string, agent?: http.Agent) {
+  return httpRequest(server.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body,
+    agent,
+  });
+}
+
+async function probeAnswers(servers: ReadonlyMap<ContenderName, ContenderServer>, data: BenchData, token: string): Promise<Check[]> {
+  const checks: Check[] = [];
+  for (const scenario of SCENARIOS) {
+    const body = scenario.bodies(data)[0]!;
+    const answers = new Map<ContenderName, string>();
+    const problems: string[] = [];
+    for (const name of scenario.contenders) {
+      const answer = await post(servers.get(name)!, body, token);
+      const parsed = JSON.parse(answer.body.toString('utf8')) as { data?: unknown; errors?: unknown[] };
+      if (answer.status !== 200 || parsed.errors || !parsed.data) {
+        problems.push(`${name}: HTTP ${answer.status} ${answer.body.toString('utf8').slice(0, 300)}`);
+        continue;
+      }
+      answers.set(name, JSON.stringify(parsed.data));
+    }
+    const distinct = new Set(answers.values());
+    const ok = problems.length === 0 && distinct.size === 1;
+    const detail = problems.length > 0 ? problems.join('; ') : distinct.size === 1 ? `${scenario.contenders.join(', ')} answer the same data` : 'answers differ';
+    checks.push({ name: `answers of ${scenario.id}`, ok, detail });
+  }
+  return checks;
+}
+
+async function hitChecks(servers: ReadonlyMap<ContenderName, ContenderServer>, data: BenchData, token: string, admin: Redis): Promise<Check[]> {
+  const checks: Check[] = [];
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  try {
+    for (const scenario of SCENARIOS.filter((s) => s.hit)) {
+      const body = scenario.bodies(data)[0]!;
+      for (const name of scenario.contenders.filter((c) => c !== 'nocache')) {
+        const server = servers.get(name)!;
+        await post(server, body, token, agent); // warm (the probes did too)
+        const before = await snapshot(server, admin);
+        let next = 0;
+        const worker = async (): Promise<void> => {
+          while (next++ < SETTINGS.hitCheckRequests) await post(server, body, token, agent);
+        };
+        await Promise.all(Array.from({ length: 8 }, worker));
+        const after = await snapshot(server, admin);
+        const sql = delta(before, after, 'pms_sql_statements_total') ?? Number.NaN;
+        const computed = computations(before, after) ?? 0;
+        checks.push({
+          name: `${scenario.id} × ${name} hits`,
+          ok: sql === 0 && computed === 0,
+          detail: `${SETTINGS.hitCheckRequests} repeat requests after warm-up: ${sql} SQL statements, ${computed} computations`,
+        });
+      }
+    }
+  } finally {
+    agent.destroy();
+  }
+  return checks;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------
+
+async function checkServices(admin: Redis): Promise<void> {
+  await admin.ping();
+  const client = new pg.Client({ connectionString: `${PG_BASE_URL}/postgres` });
+  await client.connect();
+  await client.end();
+}
+
+async function main(): Promise<void> {
+  log(
+    `bench: ${SETTINGS.rounds} rounds × ${SETTINGS.durationSeconds} s runs (warm-up ${SETTINGS.warmupSeconds} s), ` +
+      `${SETTINGS.connections} connections, ${os.cpus().length} CPUs, node ${process.version}`,
+  );
+  for (const url of [PG_BASE_URL, REDIS_BASE_URL]) {
+    if (!new URL(url).hostname.match(/^(127\.0\.0\.1|localhost|::1|\[::1\])$/)) throw new Error(`loopback only: ${url}`);
+  }
+  const admin = new Redis(redisUrl(REFERENCE_REDIS_DB), { maxRetriesPerRequest: 1, lazyConnect: true });
+  const servers = new Map<ContenderName, ContenderServer>();
+  try {
+    await admin.connect();
+    await checkServices(admin);
+    log(`services: Postgres ${PG_BASE_URL}, Redis ${REDIS_BASE_URL} reachable`);
+    const data = await ensureBenchData(log);
+
+    // The bench owns Redis DBs 14 and 15: start every run from empty ones.
+    await admin.select(GATEWAY_REDIS_DB);
+    await admin.flushdb();
+    await admin.select(REFERENCE_REDIS_DB);
+    await admin.flushdb();
+
+    const jwt = loadConfig({ NODE_ENV: 'production', JWT_SECRET: BENCH_JWT_SECRET }).jwt;
+    const token = signToken(jwt, { id: 'bench.viewer', role: 'VIEWER', portfolios: '*' }, 3_600);
+
+    log(`servers: starting ${CONTENDERS.filter((c) => c.name !== 'ceiling').map((c) => c.name).join(', ')}…`);
+    const started = await Promise.all(
+      CONTENDERS.filter((c) => c.name !== 'ceiling').map(async (c) => {
+        const server = await ContenderServer.start(c.name, c.script, { ...baseServerEnv(), ...c.env });
+        servers.set(c.name, server);
+        return server;
+      }),
+    );
+    // The ceiling answers with the bytes of the gateway's own book response.
+    const book = await post(servers.get('cache')!, bookBody(BIG_PORTFOLIO), token);
+    if (book.status !== 200) throw new Error(`cache: book answered HTTP ${book.status}`);
+    await admin.set(CEILING_KEY, book.body);
+    const ceiling = CONTENDERS.find((c) => c.name === 'ceiling')!;
+    servers.set('ceiling', await ContenderServer.start('ceiling', ceiling.script, { ...baseServerEnv(), ...ceiling.env }));
+    for (const s of [...started, servers.get('ceiling')!]) log(`servers: ${s.name.padEnd(14)} pid ${s.pid}, ${HOST}:${s.port}`);
+
+    const checks = await probeAnswers(servers, data, token);
+    checks.push(...(await hitChecks(servers, data, token, admin)));
+    for (const c of checks) log(`check: ${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`);
+
+    const runs: RunResult[] = [];
+    const bodies = new Map(SCENARIOS.map((s) => [s.id, s.bodies(data)]));
+    // Where each contender's next run of a scenario starts in its list of bodies: the all-miss runs
+    // continue through the portfolios, so a process meets a portfolio again only after the whole
+    // list (by then even the gateway's one-minute memory of portfolios has forgotten it).
+    const nextBody = new Map<string, number>();
+    const perRound = SCENARIOS.reduce((n, s) => n + s.contenders.length, 0);
+    for (let round = 1; round <= SETTINGS.rounds; round++) {
+      // Interleaved: the scenario order and the contender order within each rotate every round.
+      const order = rotate(SCENARIOS, round - 1).flatMap((s) => rotate(s.contenders, round - 1).map((c) => [s, c] as const));
+      for (const [i, [scenario, contender]] of order.entries()) {
+        const server = servers.get(contender)!;
+        const waited = scenario.hit && CACHING.has(contender) ? await primeFresh(server, bodies.get(scenario.id)![0]!, token) : 0;
+        if (waited > 0) log(`${scenario.id} × ${contender}: waited ${waited.toFixed(0)} s for the entry to expire (it would have mid-run)`);
+        const key = `${scenario.id}|${contender}`;
+        const { nextBody: next, ...result } = await measure(scenario, server, bodies.get(scenario.id)!, token, admin, round, nextBody.get(key) ?? 0);
+        nextBody.set(key, next);
+        runs.push(result);
+        log(
+          `round ${round}/${SETTINGS.rounds} run ${String(i + 1).padStart(2)}/${perRound} ${scenario.id.padEnd(11)} × ${contender.padEnd(14)} ` +
+            `${fixed(result.rps, 0).padStart(6)} rps  p50 ${fixed(result.p50Ms, 2)} ms  p99 ${fixed(result.p99Ms, 2)} ms  ` +
+            `cpu ${fixed(result.cpuUsPerRequest, 0)} µs/req  redis ${fixed(result.redisCommandsPerRequest, 2)}/req  ` +
+            `sql ${result.sqlPerRequest === null ? '–' : fixed(result.sqlPerRequest, 2)}/req` +
+            (result.non2xx + result.errors + result.timeouts > 0 ? `  ERRORS non2xx ${result.non2xx} errors ${result.errors} timeouts ${result.timeouts}` : ''),
+        );
+      }
+    }
+
+    const invalidation: InvalidationResult[] = await measureInvalidation([100, 100_000], log);
+    const peakRss: Record<string, number> = {};
+    for (const [name, server] of servers) peakRss[name] = peakRssMb(server.pid);
+
+    log('servers: stopping…');
+    await Promise.all([...servers.values()].map((s) => s.stop()));
+    servers.clear();
+
+    const summary = summarize(runs, invalidation, peakRss, checks);
+    console.log(formatReport(summary, SCENARIOS.map((s) => ({ id: s.id, title: s.title, contenders: s.contenders }))));
+    const stamp = new Date(startedAt).toISOString();
+    const out = {
+      startedAt: stamp,
+      seconds: (Date.now() - startedAt) / 1000,
+      settings: SETTINGS,
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '?', memoryGb: os.totalmem() / 2 ** 30, node: process.version, platform: `${os.type()} ${os.release()}` },
+      data: { ...data, missPortfolios: data.missPortfolios.length, database: BENCH_DATABASE_URL },
+      contenders: CONTENDERS.map((c) => ({ name: c.name, description: c.description, env: c.env })),
+      scenarios: SCENARIOS.map((s) => ({ id: s.id, title: s.title, contenders: s.contenders })),
+      checks,
+      runs,
+      summary,
+    };
+    const dir = path.resolve(__dirname, '..', '..', 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${stamp.replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+    writeFileSync(path.join(dir, 'latest.json'), `${JSON.stringify(out, null, 2)}\n`);
+    log(`results: ${path.relative(process.cwd(), file)} (and latest.json); total ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
+  } finally {
+    await Promise.all([...servers.values()].map((s) => s.stop()));
+    await stopAllChildren();
+    admin.disconnect();
+  }
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error(`\nbench: ${signal}, stopping the servers…`);
+    void stopAllChildren().finally(() => process.exit(130));
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 1;
+});
+
