@@ -38,13 +38,6 @@ export async function listSnapshots(
   return rows.map(toSnapshot);
 }
 
-/** Snapshots of the given positions on exactly `date` (a historical book's marks). */
-export async function snapshotsOn(db: Knex, positionIds: readonly string[], date: IsoDate): Promise<PnlSnapshot[]> {
-  if (positionIds.length === 0) return [];
-  const rows: Row[] = await db('pnl_snapshots').select(COLUMNS).whereIn('position_id', positionIds).andWhere({ date });
-  return rows.map(toSnapshot);
-}
-
 /**
  * The latest snapshot strictly before `date` of each position: the base a day's P&L is measured
  * against, so that a second MTM on the same day replaces rather than adds.

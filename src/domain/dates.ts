@@ -41,12 +41,6 @@ export function previousBusinessDay(date: IsoDate): IsoDate {
   return d;
 }
 
-export function businessDaysBetween(from: IsoDate, to: IsoDate): number {
-  let n = 0;
-  for (let d = addDays(from, 1); d <= to; d = addDays(d, 1)) if (!isWeekend(d)) n++;
-  return n;
-}
-
 export function startOfWeek(date: IsoDate): IsoDate {
   // ISO weeks start on Monday.
   const dow = (toUtc(date).getUTCDay() + 6) % 7;

@@ -27,12 +27,6 @@ export function puFromRate(ratePct: Decimal.Value, businessDays: number): Decima
   return PU_FACE.div(factor);
 }
 
-/** BRL value of one basis point of rate on `notional` face: |PU(r + 0.01) − PU(r)| × notional / 100000. */
-export function dv01(ratePct: Decimal.Value, businessDays: number, notionalBrl: Decimal): Decimal {
-  const moved = puFromRate(new D(ratePct).plus('0.01'), businessDays);
-  return moved.minus(puFromRate(ratePct, businessDays)).abs().times(notionalBrl).div(PU_FACE);
-}
-
 export interface PnlInput {
   readonly assetClass: AssetClass;
   readonly direction: Direction;
@@ -58,11 +52,6 @@ export function pnlBrl(position: PnlInput, price: Decimal): Decimal {
 /** BRL → USD at `fx` BRL per USD. */
 export function toUsd(brl: Decimal, fx: Decimal): Decimal {
   return fx.isZero() ? ZERO : brl.div(fx);
-}
-
-/** FX delta in USD of a BRL notional at `spot` BRL per USD. */
-export function fxDelta(notionalBrl: Decimal, spot: Decimal): Decimal {
-  return spot.isZero() ? ZERO : notionalBrl.div(spot);
 }
 
 /** Cost per side in bps by instrument family: exact ticker first, then the longest matching prefix. */

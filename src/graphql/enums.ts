@@ -1,6 +1,6 @@
 import { registerEnumType } from 'type-graphql';
 import {
-  ASSET_CLASSES, DIRECTIONS, JOURNAL_ENTRY_TYPES, PRICE_CONVENTIONS, PROPOSAL_STATUSES, RISK_STATUSES, ROLES,
+  ASSET_CLASSES, DIRECTIONS, JOURNAL_ENTRY_TYPES, PRICE_CONVENTIONS, PROPOSAL_STATUSES, RISK_STATUSES,
 } from '../domain/types';
 import { ATTRIBUTION_PERIODS, FACTOR_TAGS, TRADE_TYPES, type FactorTag, type TimeBucketGranularity } from '../domain/attribution';
 import { ACTION_CATEGORIES, ACTION_PRIORITIES } from '../domain/morning-pack';
@@ -17,7 +17,6 @@ export const PriceConventionEnum = enumOf(PRICE_CONVENTIONS);
 export const ProposalStatusEnum = enumOf(PROPOSAL_STATUSES);
 export const JournalEntryTypeEnum = enumOf(JOURNAL_ENTRY_TYPES);
 export const RiskStatusEnum = enumOf(RISK_STATUSES);
-export const RoleEnum = enumOf(ROLES);
 export const PositionStatusEnum = enumOf(['OPEN', 'CLOSED', 'ALL'] as const);
 export const PriceSourceEnum = enumOf(['OVERRIDE', 'MARKET', 'ENTRY'] as const);
 export const SkipReasonEnum = enumOf(['LOW_CONVICTION', 'DAILY_LIMIT', 'ALREADY_PENDING', 'DUPLICATE_SIGNAL'] as const);
@@ -28,7 +27,6 @@ registerEnumType(PriceConventionEnum, { name: 'PriceConvention', description: 'P
 registerEnumType(ProposalStatusEnum, { name: 'ProposalStatus', description: 'PENDING → APPROVED / MODIFIED / REJECTED; EXPIRED once its business day has passed.' });
 registerEnumType(JournalEntryTypeEnum, { name: 'JournalEntryType' });
 registerEnumType(RiskStatusEnum, { name: 'RiskStatus' });
-registerEnumType(RoleEnum, { name: 'Role' });
 registerEnumType(PositionStatusEnum, { name: 'PositionStatus' });
 registerEnumType(PriceSourceEnum, { name: 'PriceSource', description: 'Where an MTM price came from.' });
 registerEnumType(SkipReasonEnum, { name: 'SignalSkipReason' });
