@@ -36,6 +36,8 @@ interface Plan<TContext> {
   readonly documentHash: string;
   readonly operation: OperationDefinitionNode;
   readonly fields: readonly PlannedField<TContext>[];
+  /** The kinds of fact of every root field, once each, sorted: the entry's facts within a scope. */
+  readonly kinds: readonly string[];
   readonly ttlSeconds: number;
 }
 
@@ -48,7 +50,15 @@ export interface MissTicket {
   readonly startedAt: number;
 }
 
-export type OperationLookup = { readonly kind: 'hit'; readonly body: string } | { readonly kind: 'miss'; readonly ticket: MissTicket };
+/**
+ * A hit is the response body as chunks to write in order: the stored bytes of `{"data":…}` without
+ * their closing brace (a view, not a copy), then `,"extensions":{…}}`.
+ */
+export type OperationLookup =
+  | { readonly kind: 'hit'; readonly chunks: readonly Buffer[]; readonly byteLength: number }
+  | { readonly kind: 'miss'; readonly ticket: MissTicket };
+
+const CLOSING_BRACE = 0x7d;
 
 export interface OperationCacheOptions {
   /** Documents whose plans are remembered (most recent first out of mind). */
@@ -101,7 +111,8 @@ export class OperationCache<TContext extends object> {
       identities[field.responseKey] = identity.args;
     }
     if (tag === null) return null;
-    const facts = [...new Set(plan.fields.flatMap((f) => f.cached.dependsOn))].sort().map((k) => factName(k, tag));
+    const scope = tag;
+    const facts = plan.kinds.map((k) => factName(k, scope));
     const baseKey = createHash('sha256')
       .update(plan.documentHash)
       .update('\n')
@@ -113,19 +124,24 @@ export class OperationCache<TContext extends object> {
       .digest('base64url');
     let found;
     try {
-      found = await this.store.lookup({ tag, facts, baseKey });
+      found = await this.store.lookupBytes({ tag, facts, baseKey });
     } catch {
       return null;
     }
     if (found.generations.length !== facts.length) return null;
-    if (found.entry) {
-      const ageSeconds = Math.max(0, Math.floor((this.now() - found.entry.storedAt) / 1000));
+    const entry = found.entry;
+    // The stored value is `{"data":…}`; anything else was not written here and is refilled.
+    if (entry !== null && entry.bytes.length > 1 && entry.bytes[entry.bytes.length - 1] === CLOSING_BRACE) {
+      const stored = entry.bytes;
+      const ageSeconds = Math.max(0, Math.floor((this.now() - entry.storedAt) / 1000));
       const reports: FieldReport[] = plan.fields.map((f) => {
         this.hooks.onHit?.({ coordinate: f.cached.coordinate, typeName: f.cached.typeName, ageSeconds });
         return { path: f.responseKey, coordinate: f.cached.coordinate, typeName: f.cached.typeName, status: 'hit', ageSeconds, ttlSeconds: f.cached.ttlSeconds };
       });
-      // The stored value is `{"data":…}`: the extensions are spliced in, the data is sent as stored.
-      return { kind: 'hit', body: `${found.entry.value.slice(0, -1)},"extensions":{"cache":${JSON.stringify(reports)}}}` };
+      // The extensions are spliced in; the data is sent as stored, never decoded.
+      const head = stored.subarray(0, stored.length - 1);
+      const tail = Buffer.from(`,"extensions":{"cache":${JSON.stringify(reports)}}}`, 'utf8');
+      return { kind: 'hit', chunks: [head, tail], byteLength: head.length + tail.length };
     }
     return { kind: 'miss', ticket: { tag, baseKey, generations: found.generations, ttlSeconds: plan.ttlSeconds, startedAt } };
   }
@@ -150,7 +166,8 @@ export class OperationCache<TContext extends object> {
             const result = response.body.singleResult;
             if (result.errors?.length || result.data == null) return Promise.resolve();
             // Not awaited (the response does not wait for the store); a failed write is a miss next time.
-            this.store.put({ ...ticket, value: JSON.stringify({ data: result.data }), storedAt: ticket.startedAt }).catch(() => undefined);
+            const value = Buffer.from(JSON.stringify({ data: result.data }), 'utf8');
+            this.store.put({ ...ticket, value, storedAt: ticket.startedAt }).catch(() => undefined);
             return Promise.resolve();
           },
         }),
@@ -197,6 +214,7 @@ export class OperationCache<TContext extends object> {
       documentHash: createHash('sha256').update(request.operationName ?? '').update('\n').update(request.query).digest('base64url'),
       operation,
       fields,
+      kinds: [...new Set(fields.flatMap((f) => f.cached.dependsOn))].sort(),
       ttlSeconds: Math.min(...fields.map((f) => f.cached.ttlSeconds)),
     };
   }

@@ -122,7 +122,7 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
           if (found === null) return null;
           if (found.kind === 'hit') {
             metrics.operationHits += 1;
-            return found.body;
+            return found;
           }
           metrics.operationMisses += 1;
           operations.expect(context, found.ticket);

@@ -14,11 +14,17 @@ export interface HttpDeps {
   /** Prometheus text for /metrics. */
   readonly metrics: () => string;
   /**
-   * The operation cache's hit path: given a parsed POST body and its context, the bytes of a
-   * stored response, or null to execute normally (it may mark the context for filling).
+   * The operation cache's hit path: given a parsed POST body and its context, the response body
+   * as chunks of bytes to write in order, or null to execute normally (it may mark the context
+   * for filling).
    */
-  readonly serveCached?: (body: unknown, context: Context) => Promise<string | null>;
+  readonly serveCached?: (body: unknown, context: Context) => Promise<CachedBody | null>;
   readonly maxBodyBytes?: number;
+}
+
+export interface CachedBody {
+  readonly chunks: readonly Buffer[];
+  readonly byteLength: number;
 }
 
 const MAX_BODY = 1_000_000;
@@ -54,16 +60,11 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 }
 
 async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
-  const headers = new HeaderMap();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-  }
-  const url = new URL(req.url ?? '/', 'http://localhost');
   let body: unknown = undefined;
   if (req.method === 'POST') {
     const text = await readBody(req, deps.maxBodyBytes ?? MAX_BODY);
-    const type = headers.get('content-type') ?? '';
-    if (type.startsWith('application/json') && text.length > 0) {
+    const type = req.headers['content-type'] ?? '';
+    if (type.toLowerCase().startsWith('application/json') && text.length > 0) {
       try {
         body = JSON.parse(text);
       } catch {
@@ -79,13 +80,20 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
   if (deps.serveCached && typeof body === 'object' && body !== null) {
     const cached = await deps.serveCached(body, context);
     if (cached !== null) {
-      // Encoded once: the length and the bytes come from the same buffer.
-      const bytes = Buffer.from(cached, 'utf8');
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': bytes.length, 'x-request-id': requestId });
-      res.end(bytes);
+      // The stored bytes as they are: nothing decoded, copied or encoded again.
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': cached.byteLength, 'x-request-id': requestId });
+      const last = cached.chunks.length - 1;
+      for (let i = 0; i < last; i += 1) res.write(cached.chunks[i]);
+      res.end(cached.chunks[last]);
       return;
     }
   }
+  // Apollo's own request: built only for requests the cache did not answer.
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const url = new URL(req.url ?? '/', 'http://localhost');
   const response = await deps.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
     context: () => Promise.resolve(context),

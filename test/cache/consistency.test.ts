@@ -21,6 +21,7 @@ class LatePutStore implements CacheStore {
   latePuts = 0;
   constructor(private readonly inner: CacheStore) {}
   lookup: CacheStore['lookup'] = (r) => this.inner.lookup(r);
+  lookupBytes: CacheStore['lookupBytes'] = (r) => this.inner.lookupBytes(r);
   bump: CacheStore['bump'] = (r) => this.inner.bump(r);
   ttlMs: CacheStore['ttlMs'] = (r) => this.inner.ttlMs(r);
   close: CacheStore['close'] = () => this.inner.close();

@@ -1,6 +1,10 @@
 import { print } from 'graphql';
+import { Redis } from 'ioredis';
 import { BookDocument, RiskLiveDocument } from '../../client/generated/graphql';
 import type { FieldReport } from '../../src/resolver-cache/outcome';
+import type { CacheStore } from '../../src/resolver-cache/store/cache-store';
+import { RedisStore } from '../../src/resolver-cache/store/redis-store';
+import { ResilientStore } from '../../src/resolver-cache/store/resilient-store';
 import { dataOf, seedFund, type SeededFund } from '../e2e/harness';
 import { fixedClock } from '../support/clock';
 import { testDb } from '../support/db';
@@ -10,21 +14,16 @@ import { codes, startTestGateway, type GraphQLResponse, type TestGateway } from 
 
 /**
  * The operation cache: fully cached operations answered with stored bytes, no execution. Runs on
- * the in-process store (the Redis path is the same code behind the CacheStore port).
+ * the in-process store and on Redis (whose lookupBytes hands the stored bytes over undecoded).
  */
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/12';
 const db = testDb();
 const clock = fixedClock(DEMO_NOW);
 let gw: TestGateway;
 let fund: SeededFund;
 let token: string;
 
-beforeAll(async () => {
-  gw = await startTestGateway(db, clock);
-  fund = await seedFund(db, 'OPC');
-  token = gw.token(actor('ADMIN'));
-});
 afterAll(async () => {
-  await gw.stop();
   await db.destroy();
 });
 
@@ -36,7 +35,23 @@ async function metric(name: string): Promise<number> {
 
 const reports = (r: GraphQLResponse<unknown>) => (r.extensions?.cache ?? []) as FieldReport[];
 
-describe('the operation cache', () => {
+const stores: [string, string, () => CacheStore | undefined][] = [
+  ['the in-process store', 'OPC', () => undefined],
+  // A generous timeout: 500 concurrent lookups on a loaded machine must not time out into misses.
+  ['Redis', 'OPR', () => new ResilientStore(new RedisStore(new Redis(REDIS_URL)), { timeoutMs: 1_000 })],
+];
+
+describe.each(stores)('the operation cache on %s', (_name, code, makeStore) => {
+  beforeAll(async () => {
+    const cacheStore = makeStore();
+    gw = await startTestGateway(db, clock, cacheStore ? { cacheStore } : {});
+    fund = await seedFund(db, code);
+    token = gw.token(actor('ADMIN'));
+  });
+  afterAll(async () => {
+    await gw.stop();
+  });
+
   it('answers a repeated book query from stored bytes: same data, no SQL, a hit per root field', async () => {
     const first = await gw.execute(BookDocument, { portfolioId: fund.code }, token);
     const hitsBefore = await metric('pms_operation_cache_hits_total');
@@ -83,7 +98,7 @@ describe('the operation cache', () => {
   });
 
   it('computes a cold book once for 500 concurrent requests (stampede)', async () => {
-    const cold = await seedFund(db, 'STAMP');
+    const cold = await seedFund(db, `${code}STAMP`);
     const before = gw.gateway.cacheCounters.byType.get('Book')?.computations ?? 0;
     const body = JSON.stringify({ query: print(BookDocument), variables: { portfolioId: cold.code } });
     const responses = await Promise.all(

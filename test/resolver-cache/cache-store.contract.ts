@@ -173,6 +173,43 @@ export function describeCacheStoreContract(name: string, factory: () => Promise<
       }
     });
 
+    it('lookupBytes gives the same generations and the entry as its UTF-8 bytes, whether text or bytes were put', async () => {
+      const tag = randomTag();
+      const text = { tag, facts: ['positions', 'marks'], baseKey: 'text' };
+      const bytes = { tag, facts: ['positions', 'marks'], baseKey: 'bytes' };
+      const value = '{"data":{"nav":"ünïcødé ✓ 𝄞 0|1"}}';
+      const { generations } = await store.lookup(text);
+      await store.put({ ...text, generations, value, ttlSeconds: 30, storedAt: 1_750_000_000_001 });
+      await store.put({ ...bytes, generations, value: Buffer.from(value, 'utf8'), ttlSeconds: 30, storedAt: 1_750_000_000_002 });
+
+      const fromText = await store.lookupBytes(text);
+      const fromBytes = await store.lookupBytes(bytes);
+
+      expect(fromText.generations).toEqual(generations);
+      expect(fromText.entry?.storedAt).toBe(1_750_000_000_001);
+      expect(Buffer.isBuffer(fromText.entry?.bytes)).toBe(true);
+      expect(fromText.entry?.bytes.equals(Buffer.from(value, 'utf8'))).toBe(true);
+      expect(fromBytes.entry?.storedAt).toBe(1_750_000_000_002);
+      expect(fromBytes.entry?.bytes.toString('utf8')).toBe(value);
+      expect((await store.lookup(bytes)).entry).toEqual({ value, storedAt: 1_750_000_000_002 });
+    });
+
+    it('lookupBytes initializes unknown facts and misses after a bump, as lookup does', async () => {
+      const request = { tag: randomTag(), facts: ['positions'], baseKey: 'k' };
+      const first = await store.lookupBytes(request);
+      expect(first.entry).toBeNull();
+      expect(first.generations[0]).toBeGreaterThan(MS_CLOCK_FLOOR);
+      await store.put({ ...request, generations: first.generations, value: 'v', ttlSeconds: 30, storedAt: 1 });
+      expect((await store.lookupBytes(request)).entry?.bytes.toString()).toBe('v');
+
+      await store.bump({ tag: request.tag, facts: request.facts });
+      const after = await store.lookupBytes(request);
+
+      expect(after.entry).toBeNull();
+      expect(after.generations[0]).toBeGreaterThan(first.generations[0]!);
+      expect(after).toEqual(await store.lookup(request));
+    });
+
     it('tags holding braces or key delimiters stay apart from the tags and facts they spell', async () => {
       const base = randomTag();
       // Unescaped, both would name the key <prefix>:{<base>}:g:b}:g:x.

@@ -69,14 +69,61 @@ describe('RedisStore on a single node', () => {
     expect(redisGenerationKey('a}b{c%d', 'f')).toBe('rc:{a%7Db%7Bc%25d}:g:f');
   });
 
-  it('sends one command per lookup and per bump, whatever the number of facts', async () => {
+  it('sends one command per lookup and per bump, whatever the number of facts: MGET once the generations are known', async () => {
     const request = { tag: randomTag(), facts: ['a', 'b', 'c', 'd'], baseKey: 'k' };
     await store.lookup(request); // loads the scripts (EVALSHA answered NOSCRIPT, then EVAL) if needed
     await store.bump({ tag: request.tag, facts: ['a'] });
     sent.length = 0;
 
     await store.lookup(request);
+    await store.lookupBytes(request);
     await store.bump({ tag: request.tag, facts: ['a', 'b', 'c'] });
+
+    expect(sent).toEqual(['mget', 'mget', 'evalsha']);
+  });
+
+  it('runs the script for generations it has never seen, once, and MGET after', async () => {
+    const request = { tag: randomTag(), facts: ['positions', 'marks'], baseKey: 'k' };
+    sent.length = 0;
+
+    const first = await store.lookup(request);
+    const second = await store.lookup(request);
+
+    expect(sent).toEqual(['evalsha', 'mget']);
+    expect(second).toEqual(first);
+  });
+
+  it("sees another process's bump at once: the generations it remembered are checked, the old entry is not served", async () => {
+    const other = new RedisStore(await connect());
+    try {
+      const tag = randomTag();
+      const request = { tag, facts: ['positions', 'marks'], baseKey: 'k' };
+      const { generations } = await store.lookup(request);
+      await store.put({ ...request, generations, value: 'before', ttlSeconds: 30, storedAt: 1 });
+      expect((await store.lookup(request)).entry?.value).toBe('before');
+
+      const [bumped] = await other.bump({ tag, facts: ['marks'] });
+      sent.length = 0;
+      const after = await store.lookupBytes(request);
+
+      expect(after).toEqual({ generations: [generations[0], bumped], entry: null });
+      // The MGET saw the moved generation; the script answered.
+      expect(sent).toEqual(['mget', 'evalsha']);
+      sent.length = 0;
+      await store.lookup(request);
+      expect(sent).toEqual(['mget']);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('with rememberedGenerations 0, every lookup runs the script', async () => {
+    const forgetful = new RedisStore(client, { ownsClient: false, rememberedGenerations: 0 });
+    const request = { tag: randomTag(), facts: ['positions'], baseKey: 'k' };
+    sent.length = 0;
+
+    await forgetful.lookup(request);
+    await forgetful.lookup(request);
 
     expect(sent).toEqual(['evalsha', 'evalsha']);
   });

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type {
   BumpRequest,
   CacheStore,
+  LookupBytesResult,
   LookupRequest,
   LookupResult,
   PutRequest,
@@ -50,6 +51,12 @@ class ScriptedStore implements CacheStore {
   async lookup(request: LookupRequest): Promise<LookupResult> {
     await this.gate('lookup', request.tag);
     return this.backing.lookup(request);
+  }
+
+  /** Gated as a lookup: it is one, with the entry left as bytes. */
+  async lookupBytes(request: LookupRequest): Promise<LookupBytesResult> {
+    await this.gate('lookup', request.tag);
+    return this.backing.lookupBytes(request);
   }
 
   async put(request: PutRequest): Promise<void> {
@@ -253,6 +260,27 @@ describe('ResilientStore with a scripted inner store', () => {
     expect(inner.calls).toEqual(['bump t', 'lookup t']);
     expect(after).toMatchObject({ kind: 'ok', entry: null, generations: [generations[0]! + 1] });
     expect(store.stats()).toMatchObject({ pendingTags: 0, replayedBumps: 1 });
+  });
+
+  it('lookupBytes goes through the same replay and stale guard as lookup, and is unavailable while the store is', async () => {
+    const store = make({ failureThreshold: 100 });
+    const { generations } = await store.lookup(lookupOf('t'));
+    await store.put({ tag: 't', baseKey: 'k', generations, value: Buffer.from('before'), ttlSeconds: 30, storedAt: now - 1 });
+    inner.set('fail', ['bump']);
+    await store.tryBump({ tag: 't', facts: ['positions'] });
+    expect(await store.tryLookupBytes(lookupOf('t'))).toEqual({ kind: 'unavailable', reason: 'error' });
+    expect(await store.lookupBytes(lookupOf('t'))).toEqual({ generations: [], entry: null });
+
+    inner.set('ok');
+    inner.calls.length = 0;
+    const after = await store.tryLookupBytes(lookupOf('t'));
+    // The entry from before the replay, put back under the new generations, is refused.
+    await inner.backing.put({ tag: 't', baseKey: 'k', generations: [generations[0]! + 1], value: 'stale', ttlSeconds: 30, storedAt: now - 1 });
+    const stale = await store.tryLookupBytes(lookupOf('t'));
+
+    expect(inner.calls).toEqual(['bump t', 'lookup t', 'lookup t']);
+    expect(after).toMatchObject({ kind: 'ok', entry: null, generations: [generations[0]! + 1] });
+    expect(stale).toMatchObject({ kind: 'ok', entry: null, refusedStale: true });
   });
 
   it('while a pending bump cannot be replayed, lookups of every tag are unavailable, never served', async () => {

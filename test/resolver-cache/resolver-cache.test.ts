@@ -226,6 +226,7 @@ describe('ResolverCache on a toy schema', () => {
   it('answers from the resolver when the store fails, counting the error', async () => {
     const failing: CacheStore = {
       lookup: () => Promise.reject(new Error('store down')),
+      lookupBytes: () => Promise.reject(new Error('store down')),
       put: () => Promise.reject(new Error('store down')),
       bump: () => Promise.reject(new Error('store down')),
       ttlMs: () => Promise.resolve(null),

@@ -17,6 +17,12 @@ export interface CacheStore {
    */
   lookup(request: LookupRequest): Promise<LookupResult>;
 
+  /**
+   * lookup, with the entry's value as the bytes it is stored as (UTF-8), not decoded: for values
+   * that are written to a socket as they are (the operation cache's stored responses).
+   */
+  lookupBytes(request: LookupRequest): Promise<LookupBytesResult>;
+
   /** Stores `value` under `baseKey` at `generations` (those returned by lookup) with a TTL. */
   put(request: PutRequest): Promise<void>;
 
@@ -50,11 +56,23 @@ export interface CacheEntry {
   readonly storedAt: number;
 }
 
+export interface LookupBytesResult {
+  readonly generations: readonly number[];
+  readonly entry: CacheBytesEntry | null;
+}
+
+export interface CacheBytesEntry {
+  /** The value's UTF-8 bytes, possibly a view into a larger buffer or the very buffer a memory store keeps: never modify it. */
+  readonly bytes: Buffer;
+  readonly storedAt: number;
+}
+
 export interface PutRequest {
   readonly tag: string;
   readonly baseKey: string;
   readonly generations: readonly number[];
-  readonly value: string;
+  /** Text, or its UTF-8 bytes (not modified after, a memory store keeps them): either reads back through lookup and lookupBytes alike. */
+  readonly value: string | Buffer;
   readonly ttlSeconds: number;
   readonly storedAt: number;
 }

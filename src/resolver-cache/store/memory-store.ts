@@ -1,10 +1,11 @@
-import type { BumpRequest, CacheEntry, CacheStore, LookupRequest, LookupResult, PutRequest } from './cache-store';
+import type { BumpRequest, CacheStore, LookupBytesResult, LookupRequest, LookupResult, PutRequest } from './cache-store';
 import { assertTag, ttlSecondsToMs } from './store-keys';
 
 export interface MemoryStoreOptions {
   /**
-   * Bound of the entries, in bytes approximated as the UTF-16 code units of key + value (one byte
-   * each for the ASCII JSON this cache stores). Least recently used entries are evicted past it.
+   * Bound of the entries, in bytes: the UTF-16 code units of the key, plus those of a text value
+   * (one byte each for the ASCII JSON this cache stores) or the length of a bytes value. Least
+   * recently used entries are evicted past it.
    */
   readonly maxBytes?: number;
   /** Bound of the number of fact generations kept; least recently used ones are evicted past it. */
@@ -25,7 +26,10 @@ export interface MemoryStoreStats {
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 const DEFAULT_MAX_GENERATIONS = 100_000;
 
-interface StoredEntry extends CacheEntry {
+interface StoredEntry {
+  /** Kept as it was put, text or bytes; converted on the way out when the other is asked for. */
+  readonly value: string | Buffer;
+  readonly storedAt: number;
   /** Epoch ms after which the entry is gone. */
   readonly expiresAt: number;
   readonly bytes: number;
@@ -65,18 +69,19 @@ export class MemoryStore implements CacheStore {
 
   lookup(request: LookupRequest): Promise<LookupResult> {
     return settle(() => {
-      assertTag(request.tag);
-      const generations = request.facts.map((fact) => this.generation(request.tag, fact));
-      const key = entryKey(request.tag, request.baseKey, generations);
-      const stored = this.entries.get(key);
-      if (stored === undefined) return { generations, entry: null };
-      if (stored.expiresAt <= this.now()) {
-        this.deleteEntry(key, stored);
-        return { generations, entry: null };
-      }
-      this.entries.delete(key);
-      this.entries.set(key, stored);
-      return { generations, entry: { value: stored.value, storedAt: stored.storedAt } };
+      const { generations, stored } = this.find(request);
+      if (stored === null) return { generations, entry: null };
+      const value = typeof stored.value === 'string' ? stored.value : stored.value.toString('utf8');
+      return { generations, entry: { value, storedAt: stored.storedAt } };
+    });
+  }
+
+  lookupBytes(request: LookupRequest): Promise<LookupBytesResult> {
+    return settle(() => {
+      const { generations, stored } = this.find(request);
+      if (stored === null) return { generations, entry: null };
+      const bytes = typeof stored.value === 'string' ? Buffer.from(stored.value, 'utf8') : stored.value;
+      return { generations, entry: { bytes, storedAt: stored.storedAt } };
     });
   }
 
@@ -146,6 +151,22 @@ export class MemoryStore implements CacheStore {
       evictedEntries: this.evictedEntries,
       evictedGenerations: this.evictedGenerations,
     };
+  }
+
+  /** The generations of the request's facts, and its live entry (marked recently used) if any. */
+  private find(request: LookupRequest): { generations: number[]; stored: StoredEntry | null } {
+    assertTag(request.tag);
+    const generations = request.facts.map((fact) => this.generation(request.tag, fact));
+    const key = entryKey(request.tag, request.baseKey, generations);
+    const stored = this.entries.get(key);
+    if (stored === undefined) return { generations, stored: null };
+    if (stored.expiresAt <= this.now()) {
+      this.deleteEntry(key, stored);
+      return { generations, stored: null };
+    }
+    this.entries.delete(key);
+    this.entries.set(key, stored);
+    return { generations, stored };
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { BumpRequest, CacheEntry, CacheStore, LookupRequest, LookupResult, PutRequest } from './cache-store';
+import type { BumpRequest, CacheBytesEntry, CacheEntry, CacheStore, LookupBytesResult, LookupRequest, LookupResult, PutRequest } from './cache-store';
 
 /**
  * Why a call did not reach the store: it did not answer within timeoutMs, it answered with an
@@ -11,11 +11,11 @@ export interface StoreUnavailable {
   readonly reason: UnavailableReason;
 }
 
-export type LookupOutcome =
+export type LookupOutcome<TEntry = CacheEntry> =
   | {
       readonly kind: 'ok';
       readonly generations: readonly number[];
-      readonly entry: CacheEntry | null;
+      readonly entry: TEntry | null;
       /**
        * True when the store had an entry but it was refused because it was stored before this
        * process recovered from losing an invalidation of its tag (entry is then null: a miss).
@@ -83,7 +83,7 @@ const DEFAULT_MAX_PENDING_TAGS = 10_000;
 const DEFAULT_STALE_GUARD_MS = 24 * 60 * 60 * 1000;
 
 /** What `lookup` (the port method) resolves to when the store is unavailable. */
-const UNAVAILABLE_LOOKUP: LookupResult = Object.freeze({ generations: Object.freeze([]), entry: null });
+const UNAVAILABLE_LOOKUP: LookupResult & LookupBytesResult = Object.freeze({ generations: Object.freeze([]), entry: null });
 
 class StoreTimeoutError extends Error {
   constructor(ms: number) {
@@ -177,18 +177,13 @@ export class ResilientStore implements CacheStore {
    * stepped back) to numbers that entries from before the outage are stored under.
    * Callers must take storedAt before they read the data they cache, for the guard to be sound.
    */
-  async tryLookup(request: LookupRequest): Promise<LookupOutcome> {
-    const attempt = await this.attempt(async () => {
-      await this.replayPending();
-      return this.inner.lookup(request);
-    });
-    if (!attempt.ok) return { kind: 'unavailable', reason: attempt.reason };
-    const { generations, entry } = attempt.value;
-    if (entry !== null && entry.storedAt < this.guardFor(request.tag)) {
-      this.counters.refusedStale += 1;
-      return { kind: 'ok', generations, entry: null, refusedStale: true };
-    }
-    return { kind: 'ok', generations, entry, refusedStale: false };
+  tryLookup(request: LookupRequest): Promise<LookupOutcome> {
+    return this.guardedLookup(request, () => this.inner.lookup(request));
+  }
+
+  /** tryLookup with the entry as bytes (the inner store's lookupBytes), under the same guards. */
+  tryLookupBytes(request: LookupRequest): Promise<LookupOutcome<CacheBytesEntry>> {
+    return this.guardedLookup(request, () => this.inner.lookupBytes(request));
   }
 
   /** Failures are only reported: a write that did not happen is a miss later, nothing worse. */
@@ -208,12 +203,12 @@ export class ResilientStore implements CacheStore {
 
   async lookup(request: LookupRequest): Promise<LookupResult> {
     const outcome = await this.tryLookup(request);
-    switch (outcome.kind) {
-      case 'ok':
-        return { generations: outcome.generations, entry: outcome.entry };
-      case 'unavailable':
-        return UNAVAILABLE_LOOKUP;
-    }
+    return outcome.kind === 'ok' ? { generations: outcome.generations, entry: outcome.entry } : UNAVAILABLE_LOOKUP;
+  }
+
+  async lookupBytes(request: LookupRequest): Promise<LookupBytesResult> {
+    const outcome = await this.tryLookupBytes(request);
+    return outcome.kind === 'ok' ? { generations: outcome.generations, entry: outcome.entry } : UNAVAILABLE_LOOKUP;
   }
 
   async put(request: PutRequest): Promise<void> {
@@ -232,6 +227,23 @@ export class ResilientStore implements CacheStore {
 
   async close(): Promise<void> {
     await this.inner.close();
+  }
+
+  private async guardedLookup<TEntry extends { readonly storedAt: number }>(
+    request: LookupRequest,
+    lookup: () => Promise<{ readonly generations: readonly number[]; readonly entry: TEntry | null }>,
+  ): Promise<LookupOutcome<TEntry>> {
+    const attempt = await this.attempt(async () => {
+      await this.replayPending();
+      return lookup();
+    });
+    if (!attempt.ok) return { kind: 'unavailable', reason: attempt.reason };
+    const { generations, entry } = attempt.value;
+    if (entry !== null && entry.storedAt < this.guardFor(request.tag)) {
+      this.counters.refusedStale += 1;
+      return { kind: 'ok', generations, entry: null, refusedStale: true };
+    }
+    return { kind: 'ok', generations, entry, refusedStale: false };
   }
 
   /** One call through the breaker, bounded by timeoutMs; never rejects. */
