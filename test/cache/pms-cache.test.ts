@@ -78,6 +78,24 @@ describe('the resolver cache in the gateway, on Redis', () => {
     expect(dataOf(second)).toEqual(dataOf(first));
   });
 
+  it('a field hit answers exactly what its miss answered, for every cached type', async () => {
+    // By code, then by id: another operation entry (other variables), the same field entry. A
+    // miss returns the computed objects and a hit their JSON round trip: the responses must agree.
+    const own = await seedFund(db, 'SHAPE');
+    const reads: [string, (portfolioId: string) => Promise<GraphQLResponse<unknown>>][] = [
+      ['Book', (p) => gw.execute(BookDocument, { portfolioId: p }, token)],
+      ['RiskLive', (p) => gw.execute(RiskLiveDocument, { portfolioId: p }, token)],
+      ['Attribution', (p) => gw.execute(AttributionDocument, { portfolioId: p, period: 'MTD' }, token)],
+      ['MorningPack', (p) => gw.execute(MorningPackDocument, { portfolioId: p }, token)],
+    ];
+    for (const [typeName, read] of reads) {
+      const miss = await read(own.code);
+      const hit = await read(own.id);
+      expect([typeName, statusOf(miss), statusOf(hit)]).toEqual([typeName, 'miss', 'hit']);
+      expect(dataOf(hit)).toEqual(dataOf(miss));
+    }
+  });
+
   it('stores each type with its TTL (PTTL on Redis): Book 30 s, RiskLive 60 s, Attribution and MorningPack 300 s', async () => {
     for (const read of Object.values(READS)) await read(fund);
     const ttlOf = async (coordinate: string, args: Record<string, unknown>, facts: readonly string[]) => {
