@@ -1,4 +1,4 @@
-import type { GraphQLSchema } from 'graphql';
+import { specifiedDirectives, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { cachedDirective } from '../resolver-cache/directive';
 import './enums';
@@ -27,7 +27,8 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [...RESOLVERS],
     validate: false,
-    directives: [cachedDirective],
+    // The given list replaces graphql's own: @include, @skip, @deprecated and the rest stay in it.
+    directives: [...specifiedDirectives, cachedDirective],
     // Nullability is declared field by field; nothing is nullable by accident.
     nullableByDefault: false,
   });
