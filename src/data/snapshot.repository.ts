@@ -75,6 +75,26 @@ export async function dailyPnlSeries(
   return rows.map((r) => ({ date: isoDate(r.date), pnlBrl: decimal(r.pnl) }));
 }
 
+/**
+ * Σ dailyPnl per position of a portfolio over [from, to] (inclusive), summed by Postgres: its
+ * `numeric` sum is exact, so this equals adding the rows' Decimals, without loading the rows.
+ * Positions without a snapshot in the range are absent, not zero.
+ */
+export async function sumPnlByPosition(
+  db: Knex,
+  portfolioId: string,
+  range: { readonly from: IsoDate; readonly to: IsoDate },
+): Promise<Map<string, Decimal>> {
+  const rows: Row[] = await db('pnl_snapshots')
+    .select('position_id')
+    .sum({ pnl: 'daily_pnl_brl' })
+    .where('portfolio_id', portfolioId)
+    .andWhereBetween('date', [range.from, range.to])
+    .groupBy('position_id')
+    .orderBy('position_id');
+  return new Map(rows.map((r) => [String(r.position_id), decimal(r.pnl)]));
+}
+
 export interface SnapshotWrite {
   readonly date: IsoDate;
   readonly positionId: string;

@@ -1,5 +1,6 @@
 import type { AttributionInput, TradeType } from './attribution';
 import {
+  aggregateSnapshots,
   computeAttribution,
   computeEquityCurve,
   resolvePeriod,
@@ -129,7 +130,7 @@ describe('timeBuckets', () => {
  * 2 : 1, ids without weights, no strategy at all), P&L with four decimals, one position closed
  * mid-period, and snapshots just outside the range that must be ignored.
  */
-function monthFixture(): AttributionInput & { inRange: PnlSnapshot[] } {
+function monthFixture(): AttributionInput & { snapshots: PnlSnapshot[]; inRange: PnlSnapshot[] } {
   const portfolio = makePortfolio({ aumBrl: dec(100_000_000) });
   const range = resolvePeriod('MTD', asOf, { inceptionDate });
   const p1 = makePosition({
@@ -183,8 +184,35 @@ function monthFixture(): AttributionInput & { inRange: PnlSnapshot[] } {
     [p4.id, 'DISCRETIONARY'],
     [p5.id, 'SYSTEMATIC'],
   ]); // p3 missing: counts as DISCRETIONARY
-  return { portfolio, range, positions, snapshots: [...outside, ...inRange], tradeTypeByPosition, inRange };
+  const snapshots = [...outside, ...inRange];
+  return { portfolio, range, positions, ...aggregateSnapshots(snapshots, range), tradeTypeByPosition, snapshots, inRange };
 }
+
+describe('aggregateSnapshots', () => {
+  it('sums daily P&L per position and per date, counting only snapshots within the range', () => {
+    const a = makePosition();
+    const b = makePosition();
+    const range = { start: '2026-11-02', end: '2026-11-03' };
+    const { pnlByPosition, dailyPnl } = aggregateSnapshots(
+      [
+        makeSnapshot(a, '2026-11-01', 1_000), // before the range
+        makeSnapshot(a, '2026-11-02', '1.5'),
+        makeSnapshot(b, '2026-11-02', '-0.25'),
+        makeSnapshot(a, '2026-11-03', 2),
+        makeSnapshot(b, '2026-11-04', 1_000), // after the range
+      ],
+      range,
+    );
+    expect([...pnlByPosition].map(([id, pnl]) => [id, pnl.toFixed()])).toEqual([
+      [a.id, '3.5'],
+      [b.id, '-0.25'],
+    ]);
+    expect(dailyPnl.map((d) => [d.date, d.pnlBrl.toFixed()])).toEqual([
+      ['2026-11-02', '1.25'],
+      ['2026-11-03', '2'],
+    ]);
+  });
+});
 
 describe('computeAttribution', () => {
   it('reconciles every breakdown exactly with the total, weights of 1/3 included', () => {
@@ -233,7 +261,7 @@ describe('computeAttribution', () => {
       portfolio,
       range,
       positions: [p],
-      snapshots: [makeSnapshot(p, '2026-11-04', 100), makeSnapshot(p, '2026-11-05', 5_000)],
+      ...aggregateSnapshots([makeSnapshot(p, '2026-11-04', 100), makeSnapshot(p, '2026-11-05', 5_000)], range),
       tradeTypeByPosition: new Map(),
     });
     expect(a.totalPnlBrl.toFixed()).toBe('5100');
@@ -250,7 +278,7 @@ describe('computeAttribution', () => {
       portfolio,
       range,
       positions: [winner, loser],
-      snapshots: [makeSnapshot(winner, asOf, 100), makeSnapshot(loser, asOf, -50)],
+      ...aggregateSnapshots([makeSnapshot(winner, asOf, 100), makeSnapshot(loser, asOf, -50)], range),
       tradeTypeByPosition: new Map(),
     });
     // FX_02: 100 + (−50 / 2) = 75 over 2 trades, 1 winner → 50%; FX_03: −25 over 1 trade, 0%
@@ -300,7 +328,8 @@ describe('computeAttribution', () => {
   it('uses weekly buckets up to 90 days and monthly buckets beyond', () => {
     const f = monthFixture();
     expect(computeAttribution(f).timeBucketGranularity).toBe('WEEK');
-    const ytd = computeAttribution({ ...f, range: resolvePeriod('YTD', asOf, { inceptionDate }) });
+    const ytdRange = resolvePeriod('YTD', asOf, { inceptionDate });
+    const ytd = computeAttribution({ ...f, range: ytdRange, ...aggregateSnapshots(f.snapshots, ytdRange) });
     expect(ytd.timeBucketGranularity).toBe('MONTH');
     // January … November, the last clipped to asOf
     expect(ytd.byTimeBucket).toHaveLength(11);
@@ -309,9 +338,16 @@ describe('computeAttribution', () => {
     expect(ytd.byTimeBucket[9]?.pnlBrl.toFixed()).toBe('999999');
   });
 
-  it('refuses snapshots of positions it was not given, since the rows could not reconcile', () => {
+  it('refuses P&L of positions it was not given, since the rows could not reconcile', () => {
     const f = monthFixture();
     expect(() => computeAttribution({ ...f, positions: f.positions.slice(1) })).toThrow(/not supplied/);
+  });
+
+  it('refuses a daily series that does not add up to the P&L by position', () => {
+    const f = monthFixture();
+    // As if a mark-to-market had landed between the two reads: 0.0001 more in the series only.
+    const dailyPnl = [...f.dailyPnl, { date: asOf, pnlBrl: dec('0.0001') }];
+    expect(() => computeAttribution({ ...f, dailyPnl })).toThrow(/aggregates disagree/);
   });
 });
 
@@ -320,11 +356,12 @@ describe('computeAttribution: stats', () => {
   function statsOf(values: readonly number[]) {
     const p: Position = makePosition();
     const dates = businessDates('2026-11-02', values.length);
+    const range = resolvePeriod('MTD', asOf, { inceptionDate });
     return computeAttribution({
       portfolio: makePortfolio({ aumBrl: dec(100_000_000) }),
-      range: resolvePeriod('MTD', asOf, { inceptionDate }),
+      range,
       positions: [p],
-      snapshots: values.map((v, i) => makeSnapshot(p, dates[i] ?? asOf, v)),
+      ...aggregateSnapshots(values.map((v, i) => makeSnapshot(p, dates[i] ?? asOf, v)), range),
       tradeTypeByPosition: new Map(),
     }).stats;
   }

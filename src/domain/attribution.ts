@@ -164,15 +164,46 @@ const WEEKLY_BUCKETS_MAX_DAYS = 90;
 // ---------------------------------------------------------------------------------------------
 // Result types
 
+/**
+ * The P&L side of the input is two aggregates of the portfolio's snapshots in the range, not the
+ * snapshots themselves: a large book has tens of thousands of rows per period, and attribution
+ * needs only these sums (the database computes them; `aggregateSnapshots` does it in memory).
+ * Both must come from the same snapshots: `computeAttribution` checks that their totals agree.
+ */
 export interface AttributionInput {
   readonly portfolio: Portfolio;
   readonly range: PeriodRange;
-  /** Every position with a snapshot in range; positions without one are left out of the rows. */
+  /** Every position in `pnlByPosition` (more are allowed); positions without P&L are left out of the rows. */
   readonly positions: readonly Position[];
-  /** The portfolio's snapshots; those outside [range.start, range.end] are ignored. */
-  readonly snapshots: readonly PnlSnapshot[];
+  /** Σ dailyPnlBrl of each position's snapshots in [range.start, range.end], by position id. */
+  readonly pnlByPosition: ReadonlyMap<string, Decimal>;
+  /** Σ dailyPnlBrl per date of the portfolio's snapshots; dates outside the range are ignored. */
+  readonly dailyPnl: readonly DailyPnl[];
   /** Positions missing from the map count as DISCRETIONARY: no systematic signal opened them. */
   readonly tradeTypeByPosition: ReadonlyMap<string, TradeType>;
+}
+
+/** The P&L aggregates `AttributionInput` takes. */
+export interface PnlAggregates {
+  readonly pnlByPosition: Map<string, Decimal>;
+  readonly dailyPnl: DailyPnl[];
+}
+
+/**
+ * Builds the P&L aggregates of `AttributionInput` from snapshot rows: only snapshots within
+ * [range.start, range.end] (inclusive) count. The in-memory equivalent of the repository's
+ * `sumPnlByPosition` and `dailyPnlSeries`, for callers (and tests) that hold the rows.
+ */
+export function aggregateSnapshots(
+  snapshots: readonly Pick<PnlSnapshot, 'date' | 'positionId' | 'dailyPnlBrl'>[],
+  range: DateRange,
+): PnlAggregates {
+  const inRange = snapshots.filter((s) => s.date >= range.start && s.date <= range.end);
+  const pnlByPosition = new Map<string, Decimal>();
+  for (const s of inRange) {
+    pnlByPosition.set(s.positionId, (pnlByPosition.get(s.positionId) ?? ZERO).plus(s.dailyPnlBrl));
+  }
+  return { pnlByPosition, dailyPnl: dailySeries(inRange.map((s) => ({ date: s.date, pnlBrl: s.dailyPnlBrl })), range) };
 }
 
 export interface StrategyAttribution {
@@ -303,32 +334,28 @@ export function computeAttribution(input: AttributionInput): Attribution {
   requirePositiveAum(aumBrl);
   const contributionPct = (pnl: Decimal): number => percentOf(pnl, aumBrl);
 
-  const snapshots = input.snapshots.filter((s) => s.date >= range.start && s.date <= range.end);
   const positionsById = new Map(input.positions.map((p) => [p.id, p]));
 
   // P&L per position = Σ dailyPnl of its snapshots in range. The close-day snapshot's dailyPnl
   // already carries the realized amount (fix), so realizedPnlBrl is not added again.
-  const pnlById = new Map<string, Decimal>();
-  for (const s of snapshots) {
-    if (!positionsById.has(s.positionId)) {
-      // A contract violation by the caller, not user input: the breakdowns could not reconcile.
-      throw new Error(`Snapshot ${s.id} of ${s.date} refers to position ${s.positionId}, which was not supplied`);
-    }
-    pnlById.set(s.positionId, (pnlById.get(s.positionId) ?? ZERO).plus(s.dailyPnlBrl));
-  }
   const positionPnls: PositionPnl[] = [];
-  for (const [positionId, pnlBrl] of pnlById) {
+  for (const [positionId, pnlBrl] of input.pnlByPosition) {
     const position = positionsById.get(positionId);
-    if (position === undefined) continue; // unreachable: checked above
+    if (position === undefined) {
+      // A contract violation by the caller, not user input: the breakdowns could not reconcile.
+      throw new Error(`Position ${positionId} has P&L in the range but was not supplied among the positions`);
+    }
     positionPnls.push({ position, pnlBrl, tradeType: input.tradeTypeByPosition.get(positionId) ?? 'DISCRETIONARY' });
   }
 
   const totalPnlBrl = sum(positionPnls.map((p) => p.pnlBrl));
+  const daily = dailySeries(input.dailyPnl, range);
+  if (!sum(daily.map((d) => d.pnlBrl)).eq(totalPnlBrl)) {
+    // Also a contract violation: the two aggregates were not summed from the same snapshots (a
+    // write between two unsynchronized reads), and the time buckets would not reconcile.
+    throw new Error('The daily P&L in range does not add up to the P&L by position: the aggregates disagree');
+  }
   const byStrategy = attributeByStrategy(positionPnls, contributionPct);
-  const daily = dailySeries(
-    snapshots.map((s) => ({ date: s.date, pnlBrl: s.dailyPnlBrl })),
-    range,
-  );
   const timeBucketGranularity: TimeBucketGranularity =
     daysBetween(range.start, range.end) + 1 <= WEEKLY_BUCKETS_MAX_DAYS ? 'WEEK' : 'MONTH';
 
