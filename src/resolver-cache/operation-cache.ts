@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
-  getArgumentValues, getVariableValues, Kind, OperationTypeNode, parse, validate, type DocumentNode, type FieldNode, type GraphQLField,
-  type GraphQLSchema, type OperationDefinitionNode,
+  getArgumentValues, getVariableValues, Kind, OperationTypeNode, parse, validate, visit, type ASTNode, type DocumentNode, type FieldNode,
+  type GraphQLField, type GraphQLSchema, type OperationDefinitionNode,
 } from 'graphql';
 import { stableJson } from './cache-key';
 import type { CacheHooks, FieldReport } from './outcome';
 import { factName } from './policy';
-import type { CachedField, ResolverCache } from './resolver-cache';
+import { markStoredWhole, type CachedField, type ResolverCache } from './resolver-cache';
 import type { CacheStore } from './store/cache-store';
 
 /**
@@ -38,6 +38,13 @@ interface Plan<TContext> {
   readonly fields: readonly PlannedField<TContext>[];
   /** The kinds of fact of every root field, once each, sorted: the entry's facts within a scope. */
   readonly kinds: readonly string[];
+  /**
+   * The variables the response depends on beyond the root fields' identities: those used anywhere
+   * but in root field arguments (nested arguments, directives, fragments), sorted. A variable used
+   * only as a root argument is part of the key through the identity the policy derives from it,
+   * which is canonical (a portfolio by code or by id is one identity, hence one entry).
+   */
+  readonly keyVariables: readonly string[];
   readonly ttlSeconds: number;
 }
 
@@ -113,10 +120,12 @@ export class OperationCache<TContext extends object> {
     if (tag === null) return null;
     const scope = tag;
     const facts = plan.kinds.map((k) => factName(k, scope));
+    const keyVariables: Record<string, unknown> = {};
+    for (const name of plan.keyVariables) keyVariables[name] = coerced.coerced[name];
     const baseKey = createHash('sha256')
       .update(plan.documentHash)
       .update('\n')
-      .update(stableJson(coerced.coerced))
+      .update(stableJson(keyVariables))
       .update('\n')
       .update(stableJson(identities))
       .update('\n')
@@ -153,6 +162,7 @@ export class OperationCache<TContext extends object> {
    */
   expect(context: TContext, ticket: MissTicket): void {
     (context as Record<symbol, unknown>)[MISS_TICKET] = ticket;
+    markStoredWhole(context);
   }
 
   /** Stores the data of a successful response of an expected miss. Errors are never stored. */
@@ -215,7 +225,29 @@ export class OperationCache<TContext extends object> {
       operation,
       fields,
       kinds: [...new Set(fields.flatMap((f) => f.cached.dependsOn))].sort(),
+      keyVariables: variablesBeyondRootArguments(document, operation),
       ttlSeconds: Math.min(...fields.map((f) => f.cached.ttlSeconds)),
     };
   }
+}
+
+/** Names of the variables used in the document other than as arguments of the operation's root fields. */
+function variablesBeyondRootArguments(document: DocumentNode, operation: OperationDefinitionNode): string[] {
+  const names = new Set<string>();
+  const collect = (node: ASTNode): void => {
+    visit(node, {
+      Variable(variable) {
+        names.add(variable.name.value);
+      },
+    });
+  };
+  for (const selection of operation.selectionSet.selections) {
+    // Root selections are plain fields without directives (makePlan refuses anything else).
+    if (selection.kind === Kind.FIELD && selection.selectionSet) collect(selection.selectionSet);
+  }
+  // Every fragment of the document, used or not: more key than needed is harmless, less is not.
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) collect(definition.selectionSet);
+  }
+  return [...names].sort();
 }

@@ -31,6 +31,24 @@ export class CachePolicyError extends Error {
   override readonly name = 'CachePolicyError';
 }
 
+const STORED_WHOLE = Symbol('resolver-cache.response-stored-whole');
+
+/**
+ * Marks a request whose whole response the operation cache will store (a miss it will fill),
+ * under the facts of every root field and the shortest of their TTLs, keyed by their identities:
+ * the root fields' own entries would store the same data a second time, so on such a miss they
+ * are not written. Their lookups still happen (an entry written by warming or by another document
+ * is served), and nested cached fields, if any, are stored as usual. A symbol property, not a
+ * WeakSet: Apollo copies the context object it is given, own properties included.
+ */
+export function markStoredWhole(context: object): void {
+  (context as Record<symbol, unknown>)[STORED_WHOLE] = true;
+}
+
+function storedWhole(context: object): boolean {
+  return (context as Record<symbol, unknown>)[STORED_WHOLE] === true;
+}
+
 function pathOf(path: ResponsePath | undefined): string {
   const parts: (string | number)[] = [];
   for (let p = path; p; p = p.prev) parts.unshift(p.key);
@@ -51,7 +69,7 @@ export class ResolverCache<TContext extends object> {
   private readonly hooks: CacheHooks;
   private readonly now: () => number;
   /** Lingers 1 s: covers the gap between a reader's miss and the leader's store write. */
-  private readonly flights: SingleFlight<unknown>;
+  private readonly flights: SingleFlight<{ readonly value: unknown; readonly startedAt: number; stored: boolean }>;
   private readonly reports = new WeakMap<object, FieldReport[]>();
   private readonly fields = new Map<string, CachedField<TContext>>();
 
@@ -60,7 +78,7 @@ export class ResolverCache<TContext extends object> {
     this.policy = options.policy;
     this.hooks = options.hooks ?? {};
     this.now = options.now ?? Date.now;
-    this.flights = new SingleFlight<unknown>(1_000, this.now);
+    this.flights = new SingleFlight<{ readonly value: unknown; readonly startedAt: number; stored: boolean }>(1_000, this.now);
   }
 
   /** The coordinates wrapped by `apply`, with their TTLs (for logs and tests). */
@@ -225,20 +243,27 @@ export class ResolverCache<TContext extends object> {
       // Keyed by the generations read above: a computation started before an invalidation is
       // never joined by a reader that comes after it, and it stores where no one will look.
       const flightKey = `${tag}\n${key}\n${found ? found.generations.join('.') : 'no-store'}`;
+      const store = found !== null && !(info.path.prev === undefined && storedWhole(context));
       const { leader, result } = this.flights.run(flightKey, async () => {
         const value: unknown = (await resolve(source, args, context, info)) ?? null;
         this.hooks.onCompute?.({ coordinate: cached.coordinate, typeName: cached.typeName });
+        // The leader's start: the entry must not claim data fresher than its computation read.
+        return { value, startedAt, stored: false };
+      });
+      const computed = await result;
+      // Whoever first needs the entry writes it, leader or not: a leader whose response is stored
+      // whole writes none, and a reader sharing its computation may still need one.
+      if (store && !computed.stored) {
+        computed.stored = true;
         // Not awaited: the answer does not wait for the store. A store connection runs commands in
         // order, so this process's next lookup of the key still comes after the write.
-        if (found) void this.safePut(cached, { tag, baseKey: key, generations: found.generations, value: JSON.stringify(value), ttlSeconds: cached.ttlSeconds, storedAt: startedAt });
-        return value;
-      });
-      const value = await result;
+        void this.safePut(cached, { tag, baseKey: key, generations: found.generations, value: JSON.stringify(computed.value), ttlSeconds: cached.ttlSeconds, storedAt: computed.startedAt });
+      }
       this.report(context, info, cached, { kind: 'miss', ttlSeconds: cached.ttlSeconds, shared: !leader });
       // The computed value itself, not its JSON round trip: the scalars serialize both forms
       // alike (the tests compare hit and miss responses), and a miss does not parse what it just
       // serialized.
-      return value;
+      return computed.value;
     };
   }
 

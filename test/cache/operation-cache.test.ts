@@ -8,6 +8,7 @@ import { ResilientStore } from '../../src/resolver-cache/store/resilient-store';
 import { dataOf, seedFund, type SeededFund } from '../e2e/harness';
 import { fixedClock } from '../support/clock';
 import { testDb } from '../support/db';
+import { fieldLevel } from '../support/documents';
 import { DEMO_NOW } from '../support/demo';
 import { actor } from '../support/factories';
 import { codes, startTestGateway, type GraphQLResponse, type TestGateway } from '../support/gateway';
@@ -79,6 +80,43 @@ describe.each(stores)('the operation cache on %s', (_name, code, makeStore) => {
       ['b', 'hit', 30],
       ['riskLive', 'hit', 60],
     ]);
+  });
+
+  it('keys by the identities of the root fields: the same portfolio by code and by id is one entry', async () => {
+    const own = await seedFund(db, `${code}CANON`);
+    const before = gw.gateway.cacheCounters.byType.get('Book')?.computations ?? 0;
+    const byCode = await gw.execute(BookDocument, { portfolioId: own.code }, token);
+    const byId = await gw.execute(BookDocument, { portfolioId: own.id }, token);
+    expect([reports(byCode)[0]?.status, reports(byId)[0]?.status]).toEqual(['miss', 'hit']);
+    expect(dataOf(byId)).toEqual(dataOf(byCode));
+    expect((gw.gateway.cacheCounters.byType.get('Book')?.computations ?? 0) - before).toBe(1);
+  });
+
+  it('keys by the variables used below the root: an @include flag never gets the other answer', async () => {
+    const query = `query Flag($p: ID!, $withPositions: Boolean!) { book(portfolioId: $p) { asOf positions @include(if: $withPositions) { id } } }`;
+    const post = (withPositions: boolean) =>
+      fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables: { p: fund.code, withPositions } }) }).then(
+        (r) => r.json() as Promise<{ data: { book: { positions?: unknown[] } }; extensions: { cache: FieldReport[] } }>,
+      );
+    const withPositions = await post(true);
+    const without = await post(false);
+    const withAgain = await post(true);
+    expect(withPositions.data.book.positions?.length).toBeGreaterThan(0);
+    expect(without.data.book).not.toHaveProperty('positions');
+    expect(withAgain.data).toEqual(withPositions.data);
+    expect(withAgain.extensions.cache[0]?.status).toBe('hit');
+  });
+
+  it("on a miss stores the response once: the root field's own entry is not written besides it", async () => {
+    const own = await seedFund(db, `${code}ONCE`);
+    const before = gw.gateway.cacheCounters.byType.get('Book')?.computations ?? 0;
+    await gw.execute(BookDocument, { portfolioId: own.code }, token);
+    // After the single flight's linger (1 s), a document the operation cache passes by computes
+    // the book again: no field entry was written for it to hit.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const other = await gw.execute(fieldLevel(BookDocument), { portfolioId: own.code }, token);
+    expect(other.errors).toBeUndefined();
+    expect((gw.gateway.cacheCounters.byType.get('Book')?.computations ?? 0) - before).toBe(2);
   });
 
   it('never serves the stored bytes to a caller who may not read the portfolio', async () => {

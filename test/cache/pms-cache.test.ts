@@ -15,6 +15,7 @@ import type { WriteOperation } from '../../src/services/deps';
 import { dataOf, seedFund, type SeededFund } from '../e2e/harness';
 import { fixedClock } from '../support/clock';
 import { testDb } from '../support/db';
+import { fieldLevel } from '../support/documents';
 import { DEMO_AS_OF, DEMO_NOW } from '../support/demo';
 import { actor, createPendingProposal } from '../support/factories';
 import { startTestGateway, type GraphQLResponse, type TestGateway } from '../support/gateway';
@@ -79,14 +80,13 @@ describe('the resolver cache in the gateway, on Redis', () => {
   });
 
   it('a field hit answers exactly what its miss answered, for every cached type', async () => {
-    // By code, then by id: another operation entry (other variables), the same field entry. A
-    // miss returns the computed objects and a hit their JSON round trip: the responses must agree.
+    // A miss returns the computed objects and a hit their JSON round trip: the responses must agree.
     const own = await seedFund(db, 'SHAPE');
     const reads: [string, (portfolioId: string) => Promise<GraphQLResponse<unknown>>][] = [
-      ['Book', (p) => gw.execute(BookDocument, { portfolioId: p }, token)],
-      ['RiskLive', (p) => gw.execute(RiskLiveDocument, { portfolioId: p }, token)],
-      ['Attribution', (p) => gw.execute(AttributionDocument, { portfolioId: p, period: 'MTD' }, token)],
-      ['MorningPack', (p) => gw.execute(MorningPackDocument, { portfolioId: p }, token)],
+      ['Book', (p) => gw.execute(fieldLevel(BookDocument), { portfolioId: p }, token)],
+      ['RiskLive', (p) => gw.execute(fieldLevel(RiskLiveDocument), { portfolioId: p }, token)],
+      ['Attribution', (p) => gw.execute(fieldLevel(AttributionDocument), { portfolioId: p, period: 'MTD' }, token)],
+      ['MorningPack', (p) => gw.execute(fieldLevel(MorningPackDocument), { portfolioId: p }, token)],
     ];
     for (const [typeName, read] of reads) {
       const miss = await read(own.code);
@@ -97,12 +97,30 @@ describe('the resolver cache in the gateway, on Redis', () => {
   });
 
   it('stores each type with its TTL (PTTL on Redis): Book 30 s, RiskLive 60 s, Attribution and MorningPack 300 s', async () => {
-    for (const read of Object.values(READS)) await read(fund);
-    const ttlOf = async (coordinate: string, args: Record<string, unknown>, facts: readonly string[]) => {
-      const { generations } = await store.lookup({ tag: fund.id, facts: facts.map((f) => `${f}:${fund.id}`), baseKey: baseKey(coordinate, args, fund.id) });
-      return store.ttlMs({ tag: fund.id, baseKey: baseKey(coordinate, args, fund.id), generations });
-    };
+    const own = await seedFund(db, 'TTL');
     const within = (ms: number | null, seconds: number) => ms !== null && ms > (seconds - 5) * 1000 && ms <= seconds * 1000;
+    const entryTtls = async () => {
+      const keys: string[] = [];
+      // A test may scan; the cache never does.
+      for await (const batch of redis.scanStream({ match: `rc:{${own.id}}:v:*`, count: 1000 }) as AsyncIterable<string[]>) keys.push(...batch);
+      return Promise.all(keys.map((key) => redis.pttl(key)));
+    };
+
+    // Fully cached operations: one entry each, the whole response, under the type's TTL.
+    for (const read of Object.values(READS)) await read(own);
+    const wholeResponses = (await entryTtls()).sort((a, b) => a - b);
+    expect(wholeResponses).toHaveLength(4);
+    [30, 60, 300, 300].forEach((seconds, i) => expect(within(wholeResponses[i]!, seconds)).toBe(true));
+
+    // Field level: the entries of the fields themselves, keyed by coordinate and canonical arguments.
+    await gw.execute(fieldLevel(BookDocument), { portfolioId: own.code }, token);
+    await gw.execute(fieldLevel(RiskLiveDocument), { portfolioId: own.code }, token);
+    await gw.execute(fieldLevel(AttributionDocument), { portfolioId: own.code, period: 'MTD' }, token);
+    await gw.execute(fieldLevel(MorningPackDocument), { portfolioId: own.code }, token);
+    const ttlOf = async (coordinate: string, args: Record<string, unknown>, facts: readonly string[]) => {
+      const { generations } = await store.lookup({ tag: own.id, facts: facts.map((f) => `${f}:${own.id}`), baseKey: baseKey(coordinate, args, own.id) });
+      return store.ttlMs({ tag: own.id, baseKey: baseKey(coordinate, args, own.id), generations });
+    };
     expect(within(await ttlOf('Query.book', { asOf: DEMO_AS_OF }, TYPE_FACTS.Book), 30)).toBe(true);
     expect(within(await ttlOf('Query.riskLive', { asOf: DEMO_AS_OF }, TYPE_FACTS.RiskLive), 60)).toBe(true);
     expect(within(await ttlOf('Query.attribution', { period: `MTD:2025-11-01:${DEMO_AS_OF}` }, TYPE_FACTS.Attribution), 300)).toBe(true);
