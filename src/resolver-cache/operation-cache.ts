@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import {
   getArgumentValues, getVariableValues, Kind, OperationTypeNode, parse, validate, visit, type ASTNode, type DocumentNode, type FieldNode,
   type GraphQLField, type GraphQLSchema, type OperationDefinitionNode,
@@ -167,21 +167,21 @@ export class OperationCache<TContext extends object> {
 
   /** Stores the data of a successful response of an expected miss. Errors are never stored. */
   apolloPlugin(): ApolloServerPlugin<TContext> {
-    return {
-      requestDidStart: () =>
-        Promise.resolve({
-          willSendResponse: ({ contextValue, response }) => {
-            const ticket = (contextValue as Record<symbol, MissTicket | undefined>)[MISS_TICKET];
-            if (!ticket || response.body.kind !== 'single') return Promise.resolve();
-            const result = response.body.singleResult;
-            if (result.errors?.length || result.data == null) return Promise.resolve();
-            // Not awaited (the response does not wait for the store); a failed write is a miss next time.
-            const value = Buffer.from(JSON.stringify({ data: result.data }), 'utf8');
-            this.store.put({ ...ticket, value, storedAt: ticket.startedAt }).catch(() => undefined);
-            return Promise.resolve();
-          },
-        }),
+    // One listener for every request: nothing is allocated for requests that are not misses.
+    const listener: GraphQLRequestListener<TContext> = {
+      willSendResponse: ({ contextValue, response }) => {
+        const ticket = (contextValue as Record<symbol, MissTicket | undefined>)[MISS_TICKET];
+        if (!ticket || response.body.kind !== 'single') return Promise.resolve();
+        const result = response.body.singleResult;
+        if (result.errors?.length || result.data == null) return Promise.resolve();
+        // Not awaited (the response does not wait for the store); a failed write is a miss next time.
+        const value = Buffer.from(JSON.stringify({ data: result.data }), 'utf8');
+        this.store.put({ ...ticket, value, storedAt: ticket.startedAt }).catch(() => undefined);
+        return Promise.resolve();
+      },
     };
+    const started = Promise.resolve(listener);
+    return { requestDidStart: () => started };
   }
 
   private planFor(request: OperationRequest): Plan<TContext> | null {

@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import {
   defaultFieldResolver, getNamedType, isObjectType, type GraphQLField, type GraphQLFieldResolver, type GraphQLResolveInfo,
   type GraphQLSchema, type ResponsePath,
@@ -32,6 +32,12 @@ export class CachePolicyError extends Error {
 }
 
 const STORED_WHOLE = Symbol('resolver-cache.response-stored-whole');
+/** The request's field reports, on its context (own property: Apollo's copy of the context keeps it). */
+const REPORTS = Symbol('resolver-cache.reports');
+
+function reportsOf(context: object): FieldReport[] | undefined {
+  return (context as Record<symbol, FieldReport[] | undefined>)[REPORTS];
+}
 
 /**
  * Marks a request whose whole response the operation cache will store (a miss it will fill),
@@ -70,7 +76,6 @@ export class ResolverCache<TContext extends object> {
   private readonly now: () => number;
   /** Lingers 1 s: covers the gap between a reader's miss and the leader's store write. */
   private readonly flights: SingleFlight<{ readonly value: unknown; readonly startedAt: number; stored: boolean }>;
-  private readonly reports = new WeakMap<object, FieldReport[]>();
   private readonly fields = new Map<string, CachedField<TContext>>();
 
   constructor(options: ResolverCacheOptions<TContext>) {
@@ -101,23 +106,24 @@ export class ResolverCache<TContext extends object> {
     return schema;
   }
 
-  /** Adds `extensions.cache` (one report per cached field of the operation) to responses. */
+  /**
+   * Adds `extensions.cache` (one report per cached field of the operation) to responses. The
+   * listener is one object for every request, and a request that resolves no cached field
+   * allocates nothing: its reports are created on the context by the first cached field.
+   */
   apolloPlugin(): ApolloServerPlugin<TContext> {
-    return {
-      requestDidStart: ({ contextValue }) => {
-        const reports: FieldReport[] = [];
-        this.reports.set(contextValue, reports);
-        return Promise.resolve({
-          willSendResponse: ({ response }) => {
-            if (reports.length > 0 && response.body.kind === 'single') {
-              const result = response.body.singleResult;
-              result.extensions = { ...result.extensions, cache: reports };
-            }
-            return Promise.resolve();
-          },
-        });
+    const listener: GraphQLRequestListener<TContext> = {
+      willSendResponse: ({ contextValue, response }) => {
+        const reports = reportsOf(contextValue);
+        if (reports !== undefined && response.body.kind === 'single') {
+          const result = response.body.singleResult;
+          result.extensions = { ...result.extensions, cache: reports };
+        }
+        return Promise.resolve();
       },
     };
+    const started = Promise.resolve(listener);
+    return { requestDidStart: () => started };
   }
 
   /** Bumps the generations of `kinds` within `scope`: every dependent entry becomes unreachable. */
@@ -193,7 +199,10 @@ export class ResolverCache<TContext extends object> {
   }
 
   private report(context: TContext, info: GraphQLResolveInfo, cached: CachedField<TContext>, outcome: CacheOutcome): void {
-    this.reports.get(context)?.push(toReport(pathOf(info.path), cached.coordinate, cached.typeName, outcome));
+    const report = toReport(pathOf(info.path), cached.coordinate, cached.typeName, outcome);
+    const reports = reportsOf(context);
+    if (reports === undefined) (context as Record<symbol, unknown>)[REPORTS] = [report];
+    else reports.push(report);
     const event = { coordinate: cached.coordinate, typeName: cached.typeName };
     switch (outcome.kind) {
       case 'hit':

@@ -12,16 +12,28 @@ describe('SingleFlight', () => {
     expect(flights.size).toBe(0);
   });
 
-  it('lets a late caller join a settled success while it lingers, but forgets a failure at once', async () => {
+  it('after contention, lets a late caller join a settled success while it lingers, but forgets a failure at once', async () => {
     let now = 0;
     const flights = new SingleFlight<string>(1_000, () => now);
-    await flights.run('ok', () => Promise.resolve('v')).result;
+    const leader = flights.run('ok', () => Promise.resolve('v'));
+    expect(flights.run('ok', () => Promise.resolve('other')).leader).toBe(false); // joined: contention
+    await leader.result;
     await Promise.resolve();
     expect(flights.run('ok', () => Promise.resolve('other')).leader).toBe(false);
     now += 1_001;
     expect(flights.run('ok', () => Promise.resolve('again')).leader).toBe(true);
-    await expect(flights.run('bad', () => Promise.reject(new Error('x'))).result).rejects.toThrow('x');
+    const bad = flights.run('bad', () => Promise.reject(new Error('x')));
+    flights.run('bad', () => Promise.resolve('joined'));
+    await expect(bad.result).rejects.toThrow('x');
     await Promise.resolve();
     expect(flights.run('bad', () => Promise.resolve('retry')).leader).toBe(true);
+  });
+
+  it('forgets a computation nobody joined as soon as it settles: nothing is held for the linger', async () => {
+    const flights = new SingleFlight<string>(1_000, () => 0);
+    await flights.run('alone', () => Promise.resolve('v')).result;
+    await Promise.resolve();
+    expect(flights.size).toBe(0);
+    expect(flights.run('alone', () => Promise.resolve('again')).leader).toBe(true);
   });
 });
