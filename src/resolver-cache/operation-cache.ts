@@ -133,7 +133,7 @@ export class OperationCache<TContext extends object> {
       .digest('base64url');
     let found;
     try {
-      found = await this.store.lookupBytes({ tag, facts, baseKey });
+      found = await this.store.lookupBytes({ tag, facts, baseKey, ttlSeconds: plan.ttlSeconds });
     } catch {
       return null;
     }

@@ -47,7 +47,9 @@ export function createCacheStore(config: CacheConfig, logger: Logger): Resilient
     case 'redis':
     case 'redis-cluster': {
       const target = config.store.kind === 'redis' ? { kind: 'single' as const, url: config.store.url } : { kind: 'cluster' as const, nodes: config.store.nodes };
-      inner = new RedisStore(createRedisClient({ target, commandTimeoutMs: config.timeoutMs, connectionName: 'pms-gateway' }));
+      inner = new RedisStore(createRedisClient({ target, commandTimeoutMs: config.timeoutMs, connectionName: 'pms-gateway' }), {
+        localCopyMaxBytes: config.localCopyMaxBytes,
+      });
       break;
     }
   }

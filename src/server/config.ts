@@ -31,6 +31,7 @@ const schema = z
     CACHE_FAILURE_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(5),
     CACHE_OPEN_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
     CACHE_MAX_BYTES: z.coerce.number().int().min(1_000_000).default(64 * 1024 * 1024),
+    CACHE_LOCAL_MAX_BYTES: z.coerce.number().int().min(0).default(32 * 1024 * 1024),
     CACHE_TTL_BOOK: z.coerce.number().int().min(1).optional(),
     CACHE_TTL_RISK_LIVE: z.coerce.number().int().min(1).optional(),
     CACHE_TTL_MORNING_PACK: z.coerce.number().int().min(1).optional(),
@@ -76,6 +77,11 @@ export interface CacheConfig {
     | { readonly kind: 'memory'; readonly maxBytes: number }
     | { readonly kind: 'redis'; readonly url: string }
     | { readonly kind: 'redis-cluster'; readonly nodes: readonly string[] };
+  /**
+   * With Redis: bytes of whole responses kept in process, so that a hit reads only generations
+   * from Redis (0: none).
+   */
+  readonly localCopyMaxBytes: number;
   /** Bound of every store call, ms; past it the call counts as a failure and the read as a miss. */
   readonly timeoutMs: number;
   readonly failureThreshold: number;
@@ -120,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : e.REDIS_CLUSTER_NODES
           ? { kind: 'redis-cluster', nodes: e.REDIS_CLUSTER_NODES.split(',') }
           : { kind: 'memory', maxBytes: e.CACHE_MAX_BYTES },
+      localCopyMaxBytes: e.CACHE_LOCAL_MAX_BYTES,
       timeoutMs: e.CACHE_TIMEOUT_MS,
       failureThreshold: e.CACHE_FAILURE_THRESHOLD,
       openMs: e.CACHE_OPEN_MS,

@@ -39,7 +39,7 @@ const reports = (r: GraphQLResponse<unknown>) => (r.extensions?.cache ?? []) as 
 const stores: [string, string, () => CacheStore | undefined][] = [
   ['the in-process store', 'OPC', () => undefined],
   // A generous timeout: 500 concurrent lookups on a loaded machine must not time out into misses.
-  ['Redis', 'OPR', () => new ResilientStore(new RedisStore(new Redis(REDIS_URL)), { timeoutMs: 1_000 })],
+  ['Redis', 'OPR', () => new ResilientStore(new RedisStore(new Redis(REDIS_URL), { localCopyMaxBytes: 8_000_000 }), { timeoutMs: 1_000 })],
 ];
 
 describe.each(stores)('the operation cache on %s', (_name, code, makeStore) => {

@@ -25,6 +25,11 @@ describeCacheStoreContract('RedisStore on a single node', async () => ({
   elapse: sleep,
 }));
 
+describeCacheStoreContract('RedisStore on a single node, with local copies', async () => ({
+  store: new RedisStore(await connect(), { localCopyMaxBytes: 1_000_000 }),
+  elapse: sleep,
+}));
+
 describe('RedisStore on a single node', () => {
   let client: Redis;
   let store: RedisStore;
@@ -151,5 +156,88 @@ describe('RedisStore on a single node', () => {
     await client.set(redisEntryKey(request.tag, 'k', generations), 'no bar here', 'PX', 30_000);
 
     expect((await store.lookup(request)).entry).toBeNull();
+  });
+});
+
+describe('RedisStore with local copies', () => {
+  let client: Redis;
+  let other: RedisStore;
+  let now: number;
+  let store: RedisStore;
+  let sent: string[];
+
+  beforeAll(async () => {
+    client = await connect();
+    other = new RedisStore(await connect());
+    const send = client.sendCommand.bind(client);
+    client.sendCommand = (command, stream) => {
+      sent.push(command.name);
+      return send(command, stream);
+    };
+  });
+  beforeEach(() => {
+    now = Date.now();
+    sent = [];
+    store = new RedisStore(client, { ownsClient: false, localCopyMaxBytes: 1_000_000, now: () => now });
+  });
+  afterAll(async () => {
+    await other.close();
+    await client.quit();
+  });
+
+  /** An entry put as bytes (as the operation cache puts whole responses), and its request. */
+  async function stored(value = '{"data":{"book":1}}') {
+    const request = { tag: randomTag(), facts: ['positions', 'marks'], baseKey: 'op', ttlSeconds: 30 };
+    const { generations } = await store.lookupBytes(request);
+    await store.put({ ...request, generations, value: Buffer.from(value), ttlSeconds: 30, storedAt: now });
+    return { request, generations, key: redisEntryKey(request.tag, 'op', generations) };
+  }
+
+  it('serves an entry it holds after reading only the generations from Redis', async () => {
+    const { request, generations, key } = await stored();
+    // Gone from Redis, the entry can only come from the copy: what a hit reads is the generations.
+    await client.del(key);
+    sent.length = 0;
+
+    const hit = await store.lookupBytes(request);
+
+    expect(hit.generations).toEqual(generations);
+    expect(hit.entry?.bytes.toString()).toBe('{"data":{"book":1}}');
+    expect(sent).toEqual(['mget']);
+  });
+
+  it("never serves its copy once another process's bump moved a generation", async () => {
+    const { request } = await stored();
+    const [bumped] = await other.bump({ tag: request.tag, facts: ['marks'] });
+    sent.length = 0;
+
+    const after = await store.lookupBytes(request);
+
+    expect(after.entry).toBeNull();
+    expect(after.generations[1]).toBe(bumped);
+    expect(sent).toEqual(['mget', 'evalsha']);
+  });
+
+  it('never serves its copy past the TTL the request gives', async () => {
+    const { request, key } = await stored();
+    await client.del(key);
+    now += 30_001;
+
+    expect((await store.lookupBytes(request)).entry).toBeNull();
+  });
+
+  it('keeps a copy of an entry read from Redis (another process wrote it), and none without a TTL in the request', async () => {
+    const request = { tag: randomTag(), facts: ['positions'], baseKey: 'op' };
+    const { generations } = await other.lookupBytes(request);
+    await other.put({ ...request, generations, value: 'theirs', ttlSeconds: 30, storedAt: now });
+
+    expect((await store.lookupBytes(request)).entry?.bytes.toString()).toBe('theirs'); // no TTL: no copy
+    await client.del(redisEntryKey(request.tag, 'op', generations));
+    expect((await store.lookupBytes(request)).entry).toBeNull();
+
+    await other.put({ ...request, generations, value: 'again', ttlSeconds: 30, storedAt: now });
+    expect((await store.lookupBytes({ ...request, ttlSeconds: 30 })).entry?.bytes.toString()).toBe('again');
+    await client.del(redisEntryKey(request.tag, 'op', generations));
+    expect((await store.lookupBytes({ ...request, ttlSeconds: 30 })).entry?.bytes.toString()).toBe('again');
   });
 });

@@ -43,6 +43,11 @@ export interface LookupRequest {
   readonly facts: readonly string[];
   /** Hash of the schema coordinate, normalized arguments and scope. */
   readonly baseKey: string;
+  /**
+   * The TTL entries of this key are stored with, when the caller knows it: a store that keeps
+   * local copies of entries it returned (RedisStore with localCopyMaxBytes) keeps them no longer.
+   */
+  readonly ttlSeconds?: number;
 }
 
 export interface LookupResult {

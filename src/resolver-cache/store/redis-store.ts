@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { BumpRequest, CacheBytesEntry, CacheEntry, CacheStore, LookupBytesResult, LookupRequest, LookupResult, PutRequest } from './cache-store';
+import { LocalCopies } from './local-copies';
 import {
   DEFAULT_KEY_PREFIX,
   redisEntryKey,
@@ -22,6 +23,15 @@ export interface RedisStoreOptions {
    * next lookup runs the script). Default 100,000 (a few MB); 0 runs the script every time.
    */
   readonly rememberedGenerations?: number;
+  /**
+   * Bound, in bytes, of the entries kept in this process after lookupBytes returned them (or put
+   * stored them as bytes), for requests that give their ttlSeconds. A later lookupBytes of the same
+   * entry then reads only the generations from Redis, and serves the copy if they have not moved.
+   * 0 (the default) keeps none.
+   */
+  readonly localCopyMaxBytes?: number;
+  /** Epoch ms, for the expiry of local copies; injectable for tests. */
+  readonly now?: () => number;
 }
 
 const DEFAULT_REMEMBERED_GENERATIONS = 100_000;
@@ -116,12 +126,17 @@ export class RedisStore implements CacheStore {
   private readonly maxRemembered: number;
   /** Generation key → the last generation this process saw it at (read or bumped). */
   private readonly seen = new Map<string, number>();
+  private readonly local: LocalCopies | null;
+  private readonly now: () => number;
 
   constructor(client: Redis | Cluster, options: RedisStoreOptions = {}) {
     this.client = client;
     this.prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
     this.ownsClient = options.ownsClient ?? true;
     this.maxRemembered = options.rememberedGenerations ?? DEFAULT_REMEMBERED_GENERATIONS;
+    this.now = options.now ?? Date.now;
+    const localBytes = options.localCopyMaxBytes ?? 0;
+    this.local = localBytes > 0 ? new LocalCopies(localBytes, this.now) : null;
     // numberOfKeys omitted: the first argument of each call is the key count.
     client.defineCommand(LOOKUP_COMMAND, { lua: LOOKUP_LUA, readOnly: false });
     client.defineCommand(BUMP_COMMAND, { lua: BUMP_LUA, readOnly: false });
@@ -137,30 +152,57 @@ export class RedisStore implements CacheStore {
     return { generations, entry: raw === null ? null : decodeEntry(raw) };
   }
 
-  /** lookup with the reply left as Buffers: the entry is never decoded to a string. */
+  /**
+   * lookup with the reply left as Buffers: the entry is never decoded to a string. With local
+   * copies, an entry this process already holds at the generations it last saw costs an MGET of
+   * the generations alone; if they moved, the script answers (and the copy is never served).
+   */
   async lookupBytes(request: LookupRequest): Promise<LookupBytesResult> {
+    const ttlMs = this.local === null ? null : ttlSecondsToMs(request.ttlSeconds ?? 0);
+    let guessFirst = true;
+    if (this.local !== null && ttlMs !== null) {
+      const generationKeys = request.facts.map((fact) => redisGenerationKey(request.tag, fact, this.prefix));
+      const guess = this.recall(generationKeys);
+      const copy = guess === null ? null : this.local.get(`${redisEntryKeyBase(request.tag, request.baseKey, this.prefix)}:${guess.join('.')}`);
+      if (guess !== null && copy !== null) {
+        const current = generationKeys.length === 0 ? [] : await this.client.mgetBuffer(...generationKeys);
+        if (sameGenerations(current, guess)) return { generations: guess, entry: copy };
+        guessFirst = false; // a generation moved: the guess is wrong, ask the script at once
+      }
+    }
     const { generations, raw } = await this.find(
       request,
       (keys) => this.client.mgetBuffer(...keys),
       (keys) => this.commands[LOOKUP_BUFFER_COMMAND](keys.length, ...keys),
+      guessFirst,
     );
-    return { generations, entry: raw === null ? null : decodeEntryBytes(raw) };
+    const entry = raw === null ? null : decodeEntryBytes(raw);
+    if (entry === null || this.local === null || ttlMs === null) return { generations, entry };
+    // A copy: the reply may be a view into the parser's shared buffer.
+    const copy = Buffer.from(entry.bytes);
+    this.keepLocally(redisEntryKey(request.tag, request.baseKey, generations, this.prefix), copy, entry.storedAt, ttlMs);
+    return { generations, entry: { bytes: copy, storedAt: entry.storedAt } };
   }
 
-  /** The MGET when every generation is known and still current, else the script. */
+  private keepLocally(key: string, bytes: Buffer, storedAt: number, ttlMs: number): void {
+    // Never past the entry's own expiry as its writer set it, nor past a TTL from now (a writer's
+    // clock ahead of this one's).
+    this.local?.set(key, bytes, storedAt, Math.min(storedAt + ttlMs, this.now() + ttlMs));
+  }
+
+  /** The MGET when every generation is known and still current (and guessFirst), else the script. */
   private async find<T extends string | Buffer>(
     request: LookupRequest,
     mget: (keys: string[]) => Promise<(T | null)[]>,
     script: (keys: string[]) => Promise<[T | null, ...T[]]>,
+    guessFirst = true,
   ): Promise<{ generations: number[]; raw: T | null }> {
     const generationKeys = request.facts.map((fact) => redisGenerationKey(request.tag, fact, this.prefix));
     const entryBase = redisEntryKeyBase(request.tag, request.baseKey, this.prefix);
-    const guess = this.recall(generationKeys);
+    const guess = guessFirst ? this.recall(generationKeys) : null;
     if (guess !== null) {
       const reply = await mget([...generationKeys, `${entryBase}:${guess.join('.')}`]);
-      if (guess.every((generation, i) => reply[i] != null && Number(reply[i].toString()) === generation)) {
-        return { generations: guess, raw: reply[guess.length] ?? null };
-      }
+      if (sameGenerations(reply, guess)) return { generations: guess, raw: reply[guess.length] ?? null };
     }
     const [raw, ...current] = await script([entryBase, ...generationKeys]);
     const generations = current.map((g) => Number(g.toString()));
@@ -200,6 +242,8 @@ export class RedisStore implements CacheStore {
     const key = redisEntryKey(request.tag, request.baseKey, request.generations, this.prefix);
     if (ttlMs === null) return;
     await this.client.set(key, encodeEntry(request.storedAt, request.value), 'PX', ttlMs);
+    // Bytes are the operation cache's whole responses: the next lookupBytes needs only generations.
+    if (typeof request.value !== 'string') this.keepLocally(key, request.value, request.storedAt, ttlMs);
   }
 
   async bump(request: BumpRequest): Promise<readonly number[]> {
@@ -217,6 +261,7 @@ export class RedisStore implements CacheStore {
   }
 
   async close(): Promise<void> {
+    this.local?.clear();
     if (!this.ownsClient) return;
     try {
       await this.client.quit();
@@ -256,4 +301,12 @@ export function decodeEntryBytes(raw: Buffer): CacheBytesEntry | null {
   const storedAt = Number(raw.toString('latin1', 0, bar));
   if (!Number.isFinite(storedAt)) return null;
   return { storedAt, bytes: raw.subarray(bar + 1) };
+}
+
+/** Whether the first generations of an MGET reply are, in order, the ones expected. */
+function sameGenerations(reply: readonly (string | Buffer | null)[], expected: readonly number[]): boolean {
+  return expected.every((generation, i) => {
+    const value = reply[i];
+    return value != null && Number(value.toString()) === generation;
+  });
 }
