@@ -36,6 +36,12 @@ export interface RedisStoreOptions {
 
 const DEFAULT_REMEMBERED_GENERATIONS = 100_000;
 
+interface LookupKeys {
+  readonly generationKeys: readonly string[];
+  /** The entry key without its `:<g1>.<g2>…` suffix. */
+  readonly entryBase: string;
+}
+
 /**
  * The store's clock in ms, from Redis TIME ([seconds, microseconds]). Formatted with %d: Lua 5.1
  * numbers are doubles, and tostring() prints them with 14 significant digits at most.
@@ -145,7 +151,7 @@ export class RedisStore implements CacheStore {
 
   async lookup(request: LookupRequest): Promise<LookupResult> {
     const { generations, raw } = await this.find(
-      request,
+      this.keysOf(request),
       (keys) => this.client.mget(...keys),
       (keys) => this.commands[LOOKUP_COMMAND](keys.length, ...keys),
     );
@@ -158,30 +164,38 @@ export class RedisStore implements CacheStore {
    * the generations alone; if they moved, the script answers (and the copy is never served).
    */
   async lookupBytes(request: LookupRequest): Promise<LookupBytesResult> {
+    const keys = this.keysOf(request);
     const ttlMs = this.local === null ? null : ttlSecondsToMs(request.ttlSeconds ?? 0);
     let guessFirst = true;
     if (this.local !== null && ttlMs !== null) {
-      const generationKeys = request.facts.map((fact) => redisGenerationKey(request.tag, fact, this.prefix));
-      const guess = this.recall(generationKeys);
-      const copy = guess === null ? null : this.local.get(`${redisEntryKeyBase(request.tag, request.baseKey, this.prefix)}:${guess.join('.')}`);
+      const guess = this.recall(keys.generationKeys);
+      const copy = guess === null ? null : this.local.get(`${keys.entryBase}:${guess.join('.')}`);
       if (guess !== null && copy !== null) {
-        const current = generationKeys.length === 0 ? [] : await this.client.mgetBuffer(...generationKeys);
+        const current = keys.generationKeys.length === 0 ? [] : await this.client.mgetBuffer(...keys.generationKeys);
         if (sameGenerations(current, guess)) return { generations: guess, entry: copy };
         guessFirst = false; // a generation moved: the guess is wrong, ask the script at once
       }
     }
     const { generations, raw } = await this.find(
-      request,
-      (keys) => this.client.mgetBuffer(...keys),
-      (keys) => this.commands[LOOKUP_BUFFER_COMMAND](keys.length, ...keys),
+      keys,
+      (k) => this.client.mgetBuffer(...k),
+      (k) => this.commands[LOOKUP_BUFFER_COMMAND](k.length, ...k),
       guessFirst,
     );
     const entry = raw === null ? null : decodeEntryBytes(raw);
     if (entry === null || this.local === null || ttlMs === null) return { generations, entry };
     // A copy: the reply may be a view into the parser's shared buffer.
     const copy = Buffer.from(entry.bytes);
-    this.keepLocally(redisEntryKey(request.tag, request.baseKey, generations, this.prefix), copy, entry.storedAt, ttlMs);
+    this.keepLocally(`${keys.entryBase}:${generations.join('.')}`, copy, entry.storedAt, ttlMs);
     return { generations, entry: { bytes: copy, storedAt: entry.storedAt } };
+  }
+
+  /** The generation keys of the request's facts and its entry key without generations. */
+  private keysOf(request: LookupRequest): LookupKeys {
+    return {
+      generationKeys: request.facts.map((fact) => redisGenerationKey(request.tag, fact, this.prefix)),
+      entryBase: redisEntryKeyBase(request.tag, request.baseKey, this.prefix),
+    };
   }
 
   private keepLocally(key: string, bytes: Buffer, storedAt: number, ttlMs: number): void {
@@ -192,13 +206,11 @@ export class RedisStore implements CacheStore {
 
   /** The MGET when every generation is known and still current (and guessFirst), else the script. */
   private async find<T extends string | Buffer>(
-    request: LookupRequest,
+    { generationKeys, entryBase }: LookupKeys,
     mget: (keys: string[]) => Promise<(T | null)[]>,
     script: (keys: string[]) => Promise<[T | null, ...T[]]>,
     guessFirst = true,
   ): Promise<{ generations: number[]; raw: T | null }> {
-    const generationKeys = request.facts.map((fact) => redisGenerationKey(request.tag, fact, this.prefix));
-    const entryBase = redisEntryKeyBase(request.tag, request.baseKey, this.prefix);
     const guess = guessFirst ? this.recall(generationKeys) : null;
     if (guess !== null) {
       const reply = await mget([...generationKeys, `${entryBase}:${guess.join('.')}`]);
