@@ -31,33 +31,39 @@ function byId<T extends { readonly id: string }>(
 
 /**
  * Each loader is built on first use: a request answered from the cache, or one that never touches
- * an entity, builds none.
+ * an entity, builds none. One object per request (getters on the prototype, no closures), since
+ * every request makes one, the trivial ones included.
  */
+class RequestLoaders implements Loaders {
+  #portfolio: DataLoader<string, Portfolio | null> | undefined;
+  #instrument: DataLoader<string, Instrument | null> | undefined;
+  #position: DataLoader<string, Position | null> | undefined;
+  #proposal: DataLoader<string, TradeProposal | null> | undefined;
+  #journalEntry: DataLoader<string, JournalEntry | null> | undefined;
+
+  constructor(private readonly db: Knex) {}
+
+  get portfolio(): DataLoader<string, Portfolio | null> {
+    return (this.#portfolio ??= byId((ids) => findPortfoliosByIds(this.db, ids)));
+  }
+
+  get instrument(): DataLoader<string, Instrument | null> {
+    return (this.#instrument ??= byId((ids) => findInstrumentsByIds(this.db, ids)));
+  }
+
+  get position(): DataLoader<string, Position | null> {
+    return (this.#position ??= byId((ids) => findPositionsByIds(this.db, ids)));
+  }
+
+  get proposal(): DataLoader<string, TradeProposal | null> {
+    return (this.#proposal ??= byId((ids) => findProposalsByIds(this.db, ids)));
+  }
+
+  get journalEntry(): DataLoader<string, JournalEntry | null> {
+    return (this.#journalEntry ??= byId((ids) => findJournalEntriesByIds(this.db, ids)));
+  }
+}
+
 export function createLoaders(db: Knex): Loaders {
-  const lazy = <T>(build: () => T) => {
-    let built: T | undefined;
-    return () => (built ??= build());
-  };
-  const portfolio = lazy(() => byId((ids) => findPortfoliosByIds(db, ids)));
-  const instrument = lazy(() => byId((ids) => findInstrumentsByIds(db, ids)));
-  const position = lazy(() => byId((ids) => findPositionsByIds(db, ids)));
-  const proposal = lazy(() => byId((ids) => findProposalsByIds(db, ids)));
-  const journalEntry = lazy(() => byId((ids) => findJournalEntriesByIds(db, ids)));
-  return {
-    get portfolio() {
-      return portfolio();
-    },
-    get instrument() {
-      return instrument();
-    },
-    get position() {
-      return position();
-    },
-    get proposal() {
-      return proposal();
-    },
-    get journalEntry() {
-      return journalEntry();
-    },
-  };
+  return new RequestLoaders(db);
 }

@@ -48,6 +48,15 @@ interface Plan<TContext> {
   readonly ttlSeconds: number;
 }
 
+/** A request whose document the operation cache can answer (from `prepare`). */
+export interface PreparedOperation {
+  readonly request: OperationRequest;
+}
+
+interface Prepared<TContext> extends PreparedOperation {
+  readonly plan: Plan<TContext>;
+}
+
 /** A miss to fill once the operation has executed. */
 export interface MissTicket {
   readonly tag: string;
@@ -76,8 +85,12 @@ export interface OperationCacheOptions {
 
 const MISS_TICKET = Symbol('operation-cache.miss-ticket');
 
+/** Operation names remembered per document (its operations, and a few it does not define). */
+const MAX_NAMES_PER_DOCUMENT = 16;
+
 export class OperationCache<TContext extends object> {
-  private readonly plans = new Map<string, Plan<TContext> | null>();
+  /** Plans by query text, then by operation name ('' for none): no key is built per request. */
+  private readonly plans = new Map<string, Map<string, Plan<TContext> | null>>();
   private readonly maxPlans: number;
   private readonly hooks: CacheHooks;
   private readonly now: () => number;
@@ -94,13 +107,24 @@ export class OperationCache<TContext extends object> {
   }
 
   /**
-   * Identifies the operation and looks it up: a hit with the bytes to send, a miss ticket to fill
-   * after execution, or null when the operation is not fully cacheable (or the store cannot
-   * answer, or the policy refuses: the normal path then produces the right error).
+   * The operation's plan, or null when the operation cache cannot answer it (not a query whose
+   * root fields are all cached, or not valid): synchronous, and after the first time for a
+   * document one map lookup, so a request the cache has nothing to do with pays nothing more.
    */
-  async lookup(request: OperationRequest, context: TContext): Promise<OperationLookup | null> {
+  prepare(request: OperationRequest): PreparedOperation | null {
     const plan = this.planFor(request);
     if (!plan) return null;
+    const prepared: Prepared<TContext> = { request, plan };
+    return prepared;
+  }
+
+  /**
+   * Identifies a prepared operation and looks it up: a hit with the bytes to send, a miss ticket
+   * to fill after execution, or null when the store cannot answer or the policy refuses (the
+   * normal path then produces the right error).
+   */
+  async lookup(prepared: PreparedOperation, context: TContext): Promise<OperationLookup | null> {
+    const { request, plan } = prepared as Prepared<TContext>;
     const coerced = getVariableValues(this.schema, plan.operation.variableDefinitions ?? [], { ...request.variables });
     if (coerced.errors) return null;
     const startedAt = this.now();
@@ -185,15 +209,22 @@ export class OperationCache<TContext extends object> {
   }
 
   private planFor(request: OperationRequest): Plan<TContext> | null {
-    const key = `${request.operationName ?? ''}\n${request.query}`;
-    const known = this.plans.get(key);
+    const name = request.operationName ?? '';
+    let byName = this.plans.get(request.query);
+    const known = byName?.get(name);
     if (known !== undefined) return known;
     const plan = this.makePlan(request);
-    if (this.plans.size >= this.maxPlans) {
-      const oldest = this.plans.keys().next();
-      if (!oldest.done) this.plans.delete(oldest.value);
+    if (!byName) {
+      if (this.plans.size >= this.maxPlans) {
+        const oldest = this.plans.keys().next();
+        if (!oldest.done) this.plans.delete(oldest.value);
+      }
+      byName = new Map();
+      this.plans.set(request.query, byName);
     }
-    this.plans.set(key, plan);
+    // A document has few operations; names it does not define (null plans) must not pile up.
+    if (byName.size >= MAX_NAMES_PER_DOCUMENT) byName.clear();
+    byName.set(name, plan);
     return plan;
   }
 

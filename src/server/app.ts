@@ -108,25 +108,25 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
     createContext,
     metrics: () => metrics.render(),
     serveCached: operations
-      ? async (body, context) => {
+      ? (body, context) => {
           const request = body as { query?: unknown; variables?: unknown; operationName?: unknown };
           if (typeof request.query !== 'string') return null;
-          const found = await operations.lookup(
-            {
-              query: request.query,
-              variables: typeof request.variables === 'object' ? (request.variables as Record<string, unknown> | null) : null,
-              operationName: typeof request.operationName === 'string' ? request.operationName : null,
-            },
-            context,
-          );
-          if (found === null) return null;
-          if (found.kind === 'hit') {
-            metrics.operationHits += 1;
-            return found;
-          }
-          metrics.operationMisses += 1;
-          operations.expect(context, found.ticket);
-          return null;
+          const prepared = operations.prepare({
+            query: request.query,
+            variables: typeof request.variables === 'object' ? (request.variables as Record<string, unknown> | null) : null,
+            operationName: typeof request.operationName === 'string' ? request.operationName : null,
+          });
+          if (prepared === null) return null;
+          return operations.lookup(prepared, context).then((found) => {
+            if (found === null) return null;
+            if (found.kind === 'hit') {
+              metrics.operationHits += 1;
+              return found;
+            }
+            metrics.operationMisses += 1;
+            operations.expect(context, found.ticket);
+            return null;
+          });
         }
       : undefined,
     ready: async () => {

@@ -14,11 +14,11 @@ export interface HttpDeps {
   /** Prometheus text for /metrics. */
   readonly metrics: () => string;
   /**
-   * The operation cache's hit path: given a parsed POST body and its context, the response body
-   * as chunks of bytes to write in order, or null to execute normally (it may mark the context
-   * for filling).
+   * The operation cache's hit path: given a parsed POST body and its context, null at once when
+   * the cache cannot answer the operation, else a promise of the response body as chunks of bytes
+   * to write in order, or of null to execute normally (it may mark the context for filling).
    */
-  readonly serveCached?: (body: unknown, context: Context) => Promise<CachedBody | null>;
+  readonly serveCached?: (body: unknown, context: Context) => Promise<CachedBody | null> | null;
   readonly maxBodyBytes?: number;
 }
 
@@ -77,8 +77,10 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
   }
   // One context per request, shared by the hit path and Apollo's execution.
   const context = await deps.createContext(req, requestId);
-  if (deps.serveCached && typeof body === 'object' && body !== null) {
-    const cached = await deps.serveCached(body, context);
+  // Synchronously null for an operation the cache cannot answer: such a request awaits nothing more.
+  const pending = deps.serveCached && typeof body === 'object' && body !== null ? deps.serveCached(body, context) : null;
+  if (pending !== null) {
+    const cached = await pending;
     if (cached !== null) {
       // The stored bytes as they are: nothing decoded, copied or encoded again.
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': cached.byteLength, 'x-request-id': requestId });

@@ -107,6 +107,27 @@ describe.each(stores)('the operation cache on %s', (_name, code, makeStore) => {
     expect(withAgain.extensions.cache[0]?.status).toBe('hit');
   });
 
+  it('plans each operation of a document by its name: each is its own entry, an undefined name is refused', async () => {
+    const query = `query Gross($p: ID!) { book(portfolioId: $p) { summary { grossExposureBrl } } }
+      query Status($p: ID!) { riskLive(portfolioId: $p) { overallStatus } }`;
+    const post = (operationName: string) =>
+      fetch(gw.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, operationName, variables: { p: fund.code } }),
+      }).then((r) => r.json() as Promise<GraphQLResponse<Record<string, unknown>>>);
+    await post('Gross');
+    await post('Status');
+    const gross = await post('Gross');
+    const status = await post('Status');
+    expect(Object.keys(gross.data ?? {})).toEqual(['book']);
+    expect(Object.keys(status.data ?? {})).toEqual(['riskLive']);
+    expect([reports(gross)[0]?.status, reports(status)[0]?.status]).toEqual(['hit', 'hit']);
+    // Names the document does not define: Apollo's own error every time, however many are tried.
+    for (let i = 0; i < 20; i++) expect(codes(await post(`Nope${i}`))).toEqual(['OPERATION_RESOLUTION_FAILURE']);
+    expect(reports(await post('Gross'))[0]?.status).toBe('hit');
+  });
+
   it("on a miss stores the response once: the root field's own entry is not written besides it", async () => {
     const own = await seedFund(db, `${code}ONCE`);
     const before = gw.gateway.cacheCounters.byType.get('Book')?.computations ?? 0;
