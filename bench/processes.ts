@@ -8,9 +8,9 @@ import { HOST, httpRequest, parsePrometheus } from './common';
 
 const children = new Set<ChildProcess>();
 
-/** Spawns `node <script>` with an IPC channel; tracked until it exits. */
-export function spawnNode(script: string, env: Readonly<Record<string, string>>): ChildProcess {
-  const child = spawn(process.execPath, [script], { env: { ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+/** Spawns `node [nodeArgs] <script>` with an IPC channel; tracked until it exits. */
+export function spawnNode(script: string, env: Readonly<Record<string, string>>, nodeArgs: readonly string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeArgs, script], { env: { ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;
@@ -74,8 +74,14 @@ export class ContenderServer {
   }
 
   /** Starts `dist/bench/servers/<script>` and waits for its `ready <port>` line. */
-  static async start(name: string, script: string, env: Readonly<Record<string, string>>, timeoutMs = 90_000): Promise<ContenderServer> {
-    const child = spawnNode(path.join(__dirname, 'servers', script), childEnv(env));
+  static async start(
+    name: string,
+    script: string,
+    env: Readonly<Record<string, string>>,
+    nodeArgs: readonly string[] = [],
+    timeoutMs = 90_000,
+  ): Promise<ContenderServer> {
+    const child = spawnNode(path.join(__dirname, 'servers', script), childEnv(env), nodeArgs);
     const server = new ContenderServer(name, child);
     child.stderr?.on('data', (chunk: Buffer) => server.tail.push(chunk.toString('utf8')));
     await new Promise<void>((resolve, reject) => {

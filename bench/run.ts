@@ -76,7 +76,7 @@ interface Scenario {
   readonly bodies: (data: BenchData) => string[];
 }
 
-const SCENARIOS: readonly Scenario[] = [
+const ALL_SCENARIOS: readonly Scenario[] = [
   {
     id: 'book',
     title: 'book, hit path',
@@ -89,6 +89,24 @@ const SCENARIOS: readonly Scenario[] = [
   { id: 'attribution', title: 'attribution, hit path', contenders: ['cache', 'response-cache', 'floor'], hit: true, bodies: () => [attributionBody(BIG_PORTFOLIO)] },
   { id: 'riskLive', title: 'riskLive, hit path', contenders: ['cache', 'response-cache', 'floor'], hit: true, bodies: () => [riskLiveBody(BIG_PORTFOLIO)] },
 ];
+
+/** BENCH_SCENARIOS=trivial,book runs only those (a closer look at one path); all by default. */
+function selectScenarios(raw: string | undefined): readonly Scenario[] {
+  if (raw === undefined || raw.trim() === '') return ALL_SCENARIOS;
+  const ids = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const unknown = ids.filter((id) => !ALL_SCENARIOS.some((s) => s.id === id));
+  if (unknown.length > 0) throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')} (known: ${ALL_SCENARIOS.map((s) => s.id).join(', ')})`);
+  return ALL_SCENARIOS.filter((s) => ids.includes(s.id));
+}
+
+const SCENARIOS = selectScenarios(process.env.BENCH_SCENARIOS);
+
+/**
+ * BENCH_NODE_ARGS (space-separated) go to `node` before every contender server's script, e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them inside a run (each writes its profile
+ * when the runner stops it).
+ */
+const SERVER_NODE_ARGS: readonly string[] = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -352,7 +370,7 @@ async function checkServices(admin: Redis): Promise<void> {
 async function main(): Promise<void> {
   log(
     `bench: ${SETTINGS.rounds} rounds × ${SETTINGS.durationSeconds} s runs (warm-up ${SETTINGS.warmupSeconds} s), ` +
-      `${SETTINGS.connections} connections, ${os.cpus().length} CPUs, node ${process.version}`,
+      `${SETTINGS.connections} connections, ${os.cpus().length} CPUs, node ${process.version}; scenarios ${SCENARIOS.map((s) => s.id).join(', ')}`,
   );
   for (const url of [PG_BASE_URL, REDIS_BASE_URL]) {
     if (!new URL(url).hostname.match(/^(127\.0\.0\.1|localhost|::1|\[::1\])$/)) throw new Error(`loopback only: ${url}`);
@@ -377,7 +395,7 @@ async function main(): Promise<void> {
     log(`servers: starting ${CONTENDERS.filter((c) => c.name !== 'ceiling').map((c) => c.name).join(', ')}…`);
     const started = await Promise.all(
       CONTENDERS.filter((c) => c.name !== 'ceiling').map(async (c) => {
-        const server = await ContenderServer.start(c.name, c.script, { ...baseServerEnv(), ...c.env });
+        const server = await ContenderServer.start(c.name, c.script, { ...baseServerEnv(), ...c.env }, SERVER_NODE_ARGS);
         servers.set(c.name, server);
         return server;
       }),
@@ -387,7 +405,7 @@ async function main(): Promise<void> {
     if (book.status !== 200) throw new Error(`cache: book answered HTTP ${book.status}`);
     await admin.set(CEILING_KEY, book.body);
     const ceiling = CONTENDERS.find((c) => c.name === 'ceiling')!;
-    servers.set('ceiling', await ContenderServer.start('ceiling', ceiling.script, { ...baseServerEnv(), ...ceiling.env }));
+    servers.set('ceiling', await ContenderServer.start('ceiling', ceiling.script, { ...baseServerEnv(), ...ceiling.env }, SERVER_NODE_ARGS));
     for (const s of [...started, servers.get('ceiling')!]) log(`servers: ${s.name.padEnd(14)} pid ${s.pid}, ${HOST}:${s.port}`);
 
     const checks = await probeAnswers(servers, data, token);
