@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import type {
   BumpRequest,
+  CacheBytesEntry,
   CacheStore,
   LookupBytesResult,
   LookupRequest,
@@ -11,6 +12,7 @@ import type {
 import { MemoryStore } from '../../src/resolver-cache/store/memory-store';
 import { createRedisClient, waitForReady } from '../../src/resolver-cache/store/redis-client';
 import { RedisStore } from '../../src/resolver-cache/store/redis-store';
+import { redisEntryKey } from '../../src/resolver-cache/store/store-keys';
 import {
   ResilientStore,
   type CircuitState,
@@ -563,5 +565,33 @@ describe('ResilientStore over Redis during outages', () => {
     process.stdout.write(
       `slow: max latency ${maxLatency().toFixed(1)} ms over ${latencies.length} calls, recovered ${recoveryMs.toFixed(0)} ms after waking; ${JSON.stringify(store.stats())}\n`,
     );
+  });
+  it('with local copies: while Redis is down no copy is served, and after a restart that lost the generations neither', async () => {
+    // The operation cache's use: whole responses as bytes, with a TTL, so the store keeps copies.
+    const copies = new ResilientStore(new RedisStore(client, { ownsClient: false, localCopyMaxBytes: 1_000_000 }), { timeoutMs: TIMEOUT_MS, openMs: 300 });
+    const tag = randomTag('copies');
+    const lookup = { tag, facts: ['positions', 'marks'], baseKey: 'op', ttlSeconds: 30 };
+    const first = await copies.tryLookupBytes(lookup);
+    const generations = first.kind === 'ok' ? first.generations : [];
+    expect(generations).toHaveLength(2);
+    await copies.tryPut({ ...lookup, generations, value: Buffer.from('{"data":1}'), storedAt: Date.now() });
+    // Deleted from Redis, the entry can only come from the copy: it is there.
+    await client.del(redisEntryKey(tag, 'op', generations));
+    expect(await copies.tryLookupBytes(lookup)).toMatchObject({ kind: 'ok', entry: { bytes: Buffer.from('{"data":1}') } });
+
+    await server.kill();
+    const down = await Promise.all(Array.from({ length: 10 }, () => timed(() => copies.tryLookupBytes(lookup))));
+    expect(down.every((outcome) => outcome !== undefined && outcome.kind !== 'ok')).toBe(true);
+
+    await server.restart();
+    let after: LookupOutcome<CacheBytesEntry> | undefined;
+    const started = performance.now();
+    do {
+      await sleep(20);
+      after = await timed(() => copies.tryLookupBytes(lookup));
+    } while (after?.kind !== 'ok' && performance.now() - started < 8_000);
+    expect(after).toMatchObject({ kind: 'ok', entry: null });
+    expect(thrown).toEqual([]);
+    expect(maxLatency()).toBeLessThan(TIMEOUT_MS + SLACK_MS);
   });
 });
