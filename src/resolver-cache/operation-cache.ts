@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import {
   getArgumentValues, getVariableValues, Kind, OperationTypeNode, parse, validate, visit, type ASTNode, type DocumentNode, type FieldNode,
-  type GraphQLField, type GraphQLSchema, type OperationDefinitionNode,
+  type FormattedExecutionResult, type GraphQLField, type GraphQLSchema, type OperationDefinitionNode,
 } from 'graphql';
 import { stableJson } from './cache-key';
 import type { CacheHooks, FieldReport } from './outcome';
@@ -84,6 +84,31 @@ export interface OperationCacheOptions {
 }
 
 const MISS_TICKET = Symbol('operation-cache.miss-ticket');
+
+/** An expected miss: its ticket, and the response once the plugin has found it storable. */
+interface PendingFill {
+  readonly ticket: MissTicket;
+  result: FormattedExecutionResult | null;
+}
+
+function pendingOf(context: object): PendingFill | undefined {
+  return (context as Record<symbol, PendingFill | undefined>)[MISS_TICKET];
+}
+
+const DATA_PREFIX = '{"data":';
+
+/**
+ * `{"data":…}` of a serialized response: Apollo writes `{"data":D,"extensions":E}` (errors first
+ * when there are any, and then nothing is stored), then a newline. The tail is checked against the
+ * extensions serialized anew (a few hundred bytes); anything unexpected falls back to serializing
+ * the data itself.
+ */
+export function dataOnly(body: string, result: FormattedExecutionResult): string {
+  const tail = result.extensions === undefined ? '}' : `,"extensions":${JSON.stringify(result.extensions)}}`;
+  const end = body.endsWith('\n') ? body.length - 1 : body.length;
+  if (body.startsWith(DATA_PREFIX) && body.startsWith(tail, end - tail.length)) return `${body.slice(0, end - tail.length)}}`;
+  return JSON.stringify({ data: result.data });
+}
 
 /** Operation names remembered per document (its operations, and a few it does not define). */
 const MAX_NAMES_PER_DOCUMENT = 16;
@@ -180,32 +205,49 @@ export class OperationCache<TContext extends object> {
   }
 
   /**
-   * Marks the request as a miss to fill when its response is ready. The ticket rides on the
-   * context under a symbol, not in a WeakMap keyed by it: Apollo hands plugins a shallow copy of
-   * the context object, which keeps own properties (symbols included) but not identity.
+   * Marks the request as a miss to fill once its response is serialized (see `fill`). The mark
+   * rides on the context under a symbol, not in a WeakMap keyed by it: Apollo hands plugins a
+   * shallow copy of the context object, which keeps own properties (symbols included) but not
+   * identity. It is a holder object, so what the plugin writes into it the server reads back.
    */
   expect(context: TContext, ticket: MissTicket): void {
-    (context as Record<symbol, unknown>)[MISS_TICKET] = ticket;
+    const pending: PendingFill = { ticket, result: null };
+    (context as Record<symbol, unknown>)[MISS_TICKET] = pending;
     markStoredWhole(context);
   }
 
-  /** Stores the data of a successful response of an expected miss. Errors are never stored. */
+  /**
+   * Notes, for an expected miss, a successful response (data, no errors) that may be stored;
+   * `fill` stores it once Apollo has serialized it. Errors are never stored.
+   */
   apolloPlugin(): ApolloServerPlugin<TContext> {
     // One listener for every request: nothing is allocated for requests that are not misses.
     const listener: GraphQLRequestListener<TContext> = {
       willSendResponse: ({ contextValue, response }) => {
-        const ticket = (contextValue as Record<symbol, MissTicket | undefined>)[MISS_TICKET];
-        if (!ticket || response.body.kind !== 'single') return Promise.resolve();
+        const pending = pendingOf(contextValue);
+        if (!pending || response.body.kind !== 'single') return Promise.resolve();
         const result = response.body.singleResult;
-        if (result.errors?.length || result.data == null) return Promise.resolve();
-        // Not awaited (the response does not wait for the store); a failed write is a miss next time.
-        const value = Buffer.from(JSON.stringify({ data: result.data }), 'utf8');
-        this.store.put({ ...ticket, value, storedAt: ticket.startedAt }).catch(() => undefined);
+        if (!result.errors?.length && result.data != null) pending.result = result;
         return Promise.resolve();
       },
     };
     const started = Promise.resolve(listener);
     return { requestDidStart: () => started };
+  }
+
+  /**
+   * Stores the response of an expected miss the plugin found storable, from `body`, the response
+   * as Apollo serialized it: `{"data":…,"extensions":…}` loses its extensions, and the data is not
+   * serialized a second time. Not awaited by the response; a failed write is a miss next time.
+   * The server calls it with the body it is about to send; a no-op for any other request.
+   */
+  fill(context: TContext, body: string): void {
+    const pending = pendingOf(context);
+    if (!pending?.result) return;
+    const { ticket, result } = pending;
+    pending.result = null;
+    const value = Buffer.from(dataOnly(body, result), 'utf8');
+    this.store.put({ ...ticket, value, storedAt: ticket.startedAt }).catch(() => undefined);
   }
 
   private planFor(request: OperationRequest): Plan<TContext> | null {

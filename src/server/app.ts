@@ -129,6 +129,7 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
           });
         }
       : undefined,
+    responded: operations ? (context, body) => operations.fill(context, body) : undefined,
     ready: async () => {
       await db.raw('select 1');
     },

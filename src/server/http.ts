@@ -19,6 +19,8 @@ export interface HttpDeps {
    * to write in order, or of null to execute normally (it may mark the context for filling).
    */
   readonly serveCached?: (body: unknown, context: Context) => Promise<CachedBody | null> | null;
+  /** Given each complete response body Apollo serialized, after it is sent (the operation cache fills its misses from it). */
+  readonly responded?: (context: Context, body: string) => void;
   readonly maxBodyBytes?: number;
 }
 
@@ -105,6 +107,7 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
   res.writeHead(response.status ?? 200, out);
   if (response.body.kind === 'complete') {
     res.end(response.body.string);
+    deps.responded?.(context, response.body.string);
     return;
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
