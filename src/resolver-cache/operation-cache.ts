@@ -46,6 +46,11 @@ interface Plan<TContext> {
    */
   readonly keyVariables: readonly string[];
   readonly ttlSeconds: number;
+  /**
+   * The last `,"extensions":{…}}` a hit of this document wrote, by age: the reports differ only
+   * by age, so hits within the same second share one buffer (written, never modified).
+   */
+  lastTail: { readonly ageSeconds: number; readonly bytes: Buffer } | null;
 }
 
 /** A request whose document the operation cache can answer (from `prepare`). */
@@ -192,13 +197,10 @@ export class OperationCache<TContext extends object> {
     if (entry !== null && entry.bytes.length > 1 && entry.bytes[entry.bytes.length - 1] === CLOSING_BRACE) {
       const stored = entry.bytes;
       const ageSeconds = Math.max(0, Math.floor((this.now() - entry.storedAt) / 1000));
-      const reports: FieldReport[] = plan.fields.map((f) => {
-        this.hooks.onHit?.({ coordinate: f.cached.coordinate, typeName: f.cached.typeName, ageSeconds });
-        return { path: f.responseKey, coordinate: f.cached.coordinate, typeName: f.cached.typeName, status: 'hit', ageSeconds, ttlSeconds: f.cached.ttlSeconds };
-      });
+      for (const f of plan.fields) this.hooks.onHit?.({ coordinate: f.cached.coordinate, typeName: f.cached.typeName, ageSeconds });
       // The extensions are spliced in; the data is sent as stored, never decoded.
       const head = stored.subarray(0, stored.length - 1);
-      const tail = Buffer.from(`,"extensions":{"cache":${JSON.stringify(reports)}}}`, 'utf8');
+      const tail = tailOf(plan, ageSeconds);
       return { kind: 'hit', chunks: [head, tail], byteLength: head.length + tail.length };
     }
     return { kind: 'miss', ticket: { tag, baseKey, generations: found.generations, ttlSeconds: plan.ttlSeconds, startedAt } };
@@ -300,8 +302,26 @@ export class OperationCache<TContext extends object> {
       kinds: [...new Set(fields.flatMap((f) => f.cached.dependsOn))].sort(),
       keyVariables: variablesBeyondRootArguments(document, operation),
       ttlSeconds: Math.min(...fields.map((f) => f.cached.ttlSeconds)),
+      lastTail: null,
     };
   }
+}
+
+/** `,"extensions":{"cache":[…]}}` of a hit of `plan` whose entry is `ageSeconds` old. */
+function tailOf(plan: Plan<unknown>, ageSeconds: number): Buffer {
+  const last = plan.lastTail;
+  if (last !== null && last.ageSeconds === ageSeconds) return last.bytes;
+  const reports: FieldReport[] = plan.fields.map((f) => ({
+    path: f.responseKey,
+    coordinate: f.cached.coordinate,
+    typeName: f.cached.typeName,
+    status: 'hit',
+    ageSeconds,
+    ttlSeconds: f.cached.ttlSeconds,
+  }));
+  const bytes = Buffer.from(`,"extensions":{"cache":${JSON.stringify(reports)}}}`, 'utf8');
+  plan.lastTail = { ageSeconds, bytes };
+  return bytes;
 }
 
 /** Names of the variables used in the document other than as arguments of the operation's root fields. */

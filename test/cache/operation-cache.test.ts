@@ -67,6 +67,19 @@ describe.each(stores)('the operation cache on %s', (_name, code, makeStore) => {
     ]);
   });
 
+  it("reports each hit's age: hits within one second share it, a later one is older", async () => {
+    const own = await seedFund(db, `${code}AGE`);
+    await gw.execute(BookDocument, { portfolioId: own.code }, token);
+    const [a, b] = await Promise.all([1, 2].map(() => gw.execute(BookDocument, { portfolioId: own.code }, token)));
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const later = await gw.execute(BookDocument, { portfolioId: own.code }, token);
+    const ages = [a, b, later].map((r) => [reports(r)[0]?.status, reports(r)[0]?.ageSeconds]);
+    expect(ages[0]).toEqual(ages[1]);
+    expect(ages[2]![0]).toBe('hit');
+    expect(ages[2]![1]).toBeGreaterThanOrEqual(1);
+    expect(ages[2]![1]).toBeGreaterThan(ages[0]![1] as number);
+  });
+
   it('caches an operation with two root fields of one portfolio under the shorter TTL, aliases kept', async () => {
     const query = `query Two($p: ID!) { b: book(portfolioId: $p) { summary { grossExposureBrl } } riskLive(portfolioId: $p) { overallStatus } }`;
     const post = () =>
