@@ -241,7 +241,7 @@ export class OperationCache<TContext extends object> {
    * Stores the response of an expected miss the plugin found storable, from `body`, the response
    * as Apollo serialized it: `{"data":…,"extensions":…}` loses its extensions, and the data is not
    * serialized a second time. Not awaited by the response; a failed write is a miss next time.
-   * The server calls it with the body it is about to send; a no-op for any other request.
+   * The server calls it with each body it has sent; a no-op for any other request.
    */
   fill(context: TContext, body: string): void {
     const pending = pendingOf(context);
