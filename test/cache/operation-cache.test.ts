@@ -70,10 +70,10 @@ describe.each(stores)('the operation cache on %s', (_name, code, makeStore) => {
   it("reports each hit's age: hits within one second share it, a later one is older", async () => {
     const own = await seedFund(db, `${code}AGE`);
     await gw.execute(BookDocument, { portfolioId: own.code }, token);
-    const [a, b] = await Promise.all([1, 2].map(() => gw.execute(BookDocument, { portfolioId: own.code }, token)));
+    const together = await Promise.all([1, 2].map(() => gw.execute(BookDocument, { portfolioId: own.code }, token)));
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const later = await gw.execute(BookDocument, { portfolioId: own.code }, token);
-    const ages = [a, b, later].map((r) => [reports(r)[0]?.status, reports(r)[0]?.ageSeconds]);
+    const ages = [...together, later].map((r) => [reports(r)[0]?.status, reports(r)[0]?.ageSeconds]);
     expect(ages[0]).toEqual(ages[1]);
     expect(ages[2]![0]).toBe('hit');
     expect(ages[2]![1]).toBeGreaterThanOrEqual(1);
