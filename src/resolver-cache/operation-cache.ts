@@ -7,8 +7,8 @@ import {
 import { stableJson } from './cache-key';
 import type { CacheHooks, FieldReport } from './outcome';
 import { factName } from './policy';
-import { markStoredWhole, type CachedField, type ResolverCache } from './resolver-cache';
-import type { CacheStore } from './store/cache-store';
+import { markStoredWhole, offerLookups, type CachedField, type ResolverCache } from './resolver-cache';
+import type { CacheStore, LookupResult } from './store/cache-store';
 
 /**
  * The hit path at wire speed. An operation whose root fields are all cached fields of one scope
@@ -29,6 +29,8 @@ interface PlannedField<TContext> {
   readonly node: FieldNode;
   readonly definition: GraphQLField<unknown, unknown>;
   readonly cached: CachedField<TContext>;
+  /** Where this field's facts are among the plan's `kinds`, in the field's own order. */
+  readonly factIndexes: readonly number[];
 }
 
 /** Everything that can be known from the document alone, computed once per document. */
@@ -69,6 +71,8 @@ export interface MissTicket {
   readonly generations: readonly number[];
   readonly ttlSeconds: number;
   readonly startedAt: number;
+  /** The root fields' own lookups, made in the same round trip (by base key). */
+  readonly fieldLookups: ReadonlyMap<string, LookupResult>;
 }
 
 /**
@@ -160,6 +164,7 @@ export class OperationCache<TContext extends object> {
     const startedAt = this.now();
     let tag: string | null = null;
     const identities: Record<string, unknown> = {};
+    const fieldIdentities: Readonly<Record<string, unknown>>[] = [];
     for (const field of plan.fields) {
       let identity;
       try {
@@ -170,6 +175,7 @@ export class OperationCache<TContext extends object> {
       if (identity.kind !== 'cache' || (tag !== null && identity.scope !== tag)) return null;
       tag = identity.scope;
       identities[field.responseKey] = identity.args;
+      fieldIdentities.push(identity.args);
     }
     if (tag === null) return null;
     const scope = tag;
@@ -185,9 +191,13 @@ export class OperationCache<TContext extends object> {
       .update('\n')
       .update(tag)
       .digest('base64url');
+    // The root fields' own entries are read in the same round trip: on a miss, execution serves
+    // them (a book written through after a write) without asking the store again.
+    const fieldKeys = plan.fields.map((f, i) => this.fieldCache.fieldBaseKey(f.cached, fieldIdentities[i]!, scope));
+    const alongside = plan.fields.map((f, i) => ({ baseKey: fieldKeys[i]!, factIndexes: f.factIndexes }));
     let found;
     try {
-      found = await this.store.lookupBytes({ tag, facts, baseKey, ttlSeconds: plan.ttlSeconds });
+      found = await this.store.lookupBytes({ tag, facts, baseKey, ttlSeconds: plan.ttlSeconds, alongside });
     } catch {
       return null;
     }
@@ -203,7 +213,16 @@ export class OperationCache<TContext extends object> {
       const tail = tailOf(plan, ageSeconds);
       return { kind: 'hit', chunks: [head, tail], byteLength: head.length + tail.length };
     }
-    return { kind: 'miss', ticket: { tag, baseKey, generations: found.generations, ttlSeconds: plan.ttlSeconds, startedAt } };
+    const fieldLookups = new Map<string, LookupResult>();
+    // A store that did not read them (none of this package's skips them on a miss) leaves the
+    // fields to look up for themselves.
+    if (found.alongside !== undefined) {
+      const generations = found.generations;
+      plan.fields.forEach((f, i) => {
+        fieldLookups.set(fieldKeys[i]!, { generations: f.factIndexes.map((k) => generations[k]!), entry: found.alongside?.[i] ?? null });
+      });
+    }
+    return { kind: 'miss', ticket: { tag, baseKey, generations: found.generations, ttlSeconds: plan.ttlSeconds, startedAt, fieldLookups } };
   }
 
   /**
@@ -216,6 +235,7 @@ export class OperationCache<TContext extends object> {
     const pending: PendingFill = { ticket, result: null };
     (context as Record<symbol, unknown>)[MISS_TICKET] = pending;
     markStoredWhole(context);
+    if (ticket.fieldLookups.size > 0) offerLookups(context, ticket.fieldLookups);
   }
 
   /**
@@ -248,8 +268,10 @@ export class OperationCache<TContext extends object> {
     if (!pending?.result) return;
     const { ticket, result } = pending;
     pending.result = null;
-    const value = Buffer.from(dataOnly(body, result), 'utf8');
-    this.store.put({ ...ticket, value, storedAt: ticket.startedAt }).catch(() => undefined);
+    // Text: Redis takes it as it is, and the in-process store turns it into bytes on its first hit.
+    const value = dataOnly(body, result);
+    const { tag, baseKey, generations, ttlSeconds, startedAt } = ticket;
+    this.store.put({ tag, baseKey, generations, ttlSeconds, value, storedAt: startedAt }).catch(() => undefined);
   }
 
   private planFor(request: OperationRequest): Plan<TContext> | null {
@@ -292,14 +314,15 @@ export class OperationCache<TContext extends object> {
       const definition = queryType.getFields()[selection.name.value];
       const cached = this.fieldCache.describe(`${queryType.name}.${selection.name.value}`);
       if (!definition || !cached) return null;
-      fields.push({ responseKey: selection.alias?.value ?? selection.name.value, node: selection, definition, cached });
+      fields.push({ responseKey: selection.alias?.value ?? selection.name.value, node: selection, definition, cached, factIndexes: [] });
     }
     if (fields.length === 0) return null;
+    const kinds = [...new Set(fields.flatMap((f) => f.cached.dependsOn))].sort();
     return {
       documentHash: createHash('sha256').update(request.operationName ?? '').update('\n').update(request.query).digest('base64url'),
       operation,
-      fields,
-      kinds: [...new Set(fields.flatMap((f) => f.cached.dependsOn))].sort(),
+      fields: fields.map((f) => ({ ...f, factIndexes: f.cached.dependsOn.map((k) => kinds.indexOf(k)) })),
+      kinds,
       keyVariables: variablesBeyondRootArguments(document, operation),
       ttlSeconds: Math.min(...fields.map((f) => f.cached.ttlSeconds)),
       lastTail: null,

@@ -55,6 +55,21 @@ function storedWhole(context: object): boolean {
   return (context as Record<symbol, unknown>)[STORED_WHOLE] === true;
 }
 
+const OFFERED = Symbol('resolver-cache.offered-lookups');
+
+/**
+ * Lookups of root fields the operation cache already made, in its own store round trip, keyed by
+ * the fields' base keys (`fieldBaseKey`): a root field with one of these uses it instead of asking
+ * the store again. A lookup is as good a moment before execution as at the field's start.
+ */
+export function offerLookups(context: object, lookups: ReadonlyMap<string, LookupResult>): void {
+  (context as Record<symbol, unknown>)[OFFERED] = lookups;
+}
+
+function offeredLookup(context: object, key: string): LookupResult | undefined {
+  return (context as Record<symbol, ReadonlyMap<string, LookupResult> | undefined>)[OFFERED]?.get(key);
+}
+
 function pathOf(path: ResponsePath | undefined): string {
   const parts: (string | number)[] = [];
   for (let p = path; p; p = p.prev) parts.unshift(p.key);
@@ -94,6 +109,11 @@ export class ResolverCache<TContext extends object> {
   /** What `apply` resolved for a coordinate (TTL, facts, policy), for the operation cache. */
   describe(coordinate: string): CachedField<TContext> | undefined {
     return this.fields.get(coordinate);
+  }
+
+  /** The base key a field's entry is stored under, for an identity the policy gave (its args and scope). */
+  fieldBaseKey(cached: CachedField<TContext>, args: Readonly<Record<string, unknown>>, scope: string): string {
+    return baseKey(cached.coordinate, args, scope);
   }
 
   /** Validates the policy against the schema and wraps the cached fields in place. */
@@ -243,7 +263,8 @@ export class ResolverCache<TContext extends object> {
       const startedAt = this.now();
       const key = baseKey(cached.coordinate, identity.args, tag);
       const facts = cached.dependsOn.map((k) => factName(k, tag));
-      const found = await this.safeLookup(cached, tag, facts, key);
+      const offered = info.path.prev === undefined ? offeredLookup(context, key) : undefined;
+      const found = offered ?? (await this.safeLookup(cached, tag, facts, key));
       if (found?.entry) {
         const ageSeconds = Math.max(0, Math.floor((this.now() - found.entry.storedAt) / 1000));
         this.report(context, info, cached, { kind: 'hit', ageSeconds, ttlSeconds: cached.ttlSeconds });

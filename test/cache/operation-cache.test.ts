@@ -1,8 +1,9 @@
 import { print } from 'graphql';
 import { Redis } from 'ioredis';
-import { BookDocument, RiskLiveDocument } from '../../client/generated/graphql';
+import { BookDocument, MarkToMarketDocument, RiskLiveDocument } from '../../client/generated/graphql';
 import type { FieldReport } from '../../src/resolver-cache/outcome';
 import type { CacheStore } from '../../src/resolver-cache/store/cache-store';
+import { MemoryStore } from '../../src/resolver-cache/store/memory-store';
 import { RedisStore } from '../../src/resolver-cache/store/redis-store';
 import { ResilientStore } from '../../src/resolver-cache/store/resilient-store';
 import { dataOf, seedFund, type SeededFund } from '../e2e/harness';
@@ -180,5 +181,67 @@ describe.each(stores)('the operation cache on %s', (_name, code, makeStore) => {
     );
     expect(responses.every((s) => s === 200)).toBe(true);
     expect((gw.gateway.cacheCounters.byType.get('Book')?.computations ?? 0) - before).toBe(1);
+  });
+});
+
+/** A real store with its calls counted (the store itself is not replaced). */
+class CountingStore implements CacheStore {
+  lookups = 0;
+  byteLookups = 0;
+  constructor(private readonly inner: CacheStore) {}
+  lookup: CacheStore['lookup'] = (r) => {
+    this.lookups += 1;
+    return this.inner.lookup(r);
+  };
+  lookupBytes: CacheStore['lookupBytes'] = (r) => {
+    this.byteLookups += 1;
+    return this.inner.lookupBytes(r);
+  };
+  put: CacheStore['put'] = (r) => this.inner.put(r);
+  bump: CacheStore['bump'] = (r) => this.inner.bump(r);
+  ttlMs: CacheStore['ttlMs'] = (r) => this.inner.ttlMs(r);
+  close: CacheStore['close'] = () => this.inner.close();
+}
+
+const countedStores: [string, string, () => CacheStore][] = [
+  ['the in-process store', 'OPM', () => new MemoryStore()],
+  ['Redis with local copies', 'OPL', () => new ResilientStore(new RedisStore(new Redis(REDIS_URL), { localCopyMaxBytes: 8_000_000 }), { timeoutMs: 1_000 })],
+];
+
+describe.each(countedStores)('an operation-cache miss on %s', (_name, code, makeStore) => {
+  let counting: CountingStore;
+  let own: SeededFund;
+
+  beforeAll(async () => {
+    counting = new CountingStore(makeStore());
+    gw = await startTestGateway(db, clock, { cacheStore: counting });
+    own = await seedFund(db, code);
+    token = gw.token(actor('ADMIN'));
+  });
+  afterAll(async () => {
+    await gw.stop();
+  });
+
+  const computations = () => gw.gateway.cacheCounters.byType.get('Book')?.computations ?? 0;
+
+  it("reads the root field's own entry in the same round trip: one lookup in all", async () => {
+    const [lookups, byteLookups, computed] = [counting.lookups, counting.byteLookups, computations()];
+    const miss = await gw.execute(BookDocument, { portfolioId: own.code }, token);
+    expect(reports(miss)[0]?.status).toBe('miss');
+    expect([counting.byteLookups - byteLookups, counting.lookups - lookups, computations() - computed]).toEqual([1, 0, 1]);
+  });
+
+  it('serves the book written through after a write from that round trip, without computing it', async () => {
+    const mtm = await gw.execute(MarkToMarketDocument, { input: { portfolioId: own.code, prices: [{ ticker: 'USDBRL', price: '5.41' }], fxRate: '5' } }, token);
+    expect(mtm.errors).toBeUndefined();
+    const [lookups, byteLookups, computed] = [counting.lookups, counting.byteLookups, computations()];
+
+    const after = await gw.execute(BookDocument, { portfolioId: own.code }, token);
+
+    expect(reports(after)[0]?.status).toBe('hit');
+    expect([counting.byteLookups - byteLookups, counting.lookups - lookups, computations() - computed]).toEqual([1, 0, 0]);
+    // And the response, stored whole on that miss, is served as such next.
+    expect(reports(await gw.execute(BookDocument, { portfolioId: own.code }, token))[0]?.status).toBe('hit');
+    expect(counting.lookups - lookups).toBe(0);
   });
 });

@@ -9,6 +9,11 @@ export interface ContractSubject {
    * sleep for Redis. The suite never asks for more than 100 ms.
    */
   elapse(ms: number): Promise<void>;
+  /**
+   * Whether lookupBytes reads the `alongside` entries (default true). A store may leave them to
+   * the caller (RedisStore without local copies: its MGET would carry them on every hit).
+   */
+  readonly readsAlongside?: boolean;
 }
 
 /** A tag no other test (or earlier run, on a shared Redis) has used: suites never flush. */
@@ -50,6 +55,48 @@ export function describeCacheStoreContract(name: string, factory: () => Promise<
         expect(generation).toBeGreaterThan(MS_CLOCK_FLOOR);
       }
       expect(second.generations).toEqual(first.generations);
+    });
+
+    it('lookupBytes reads the alongside entries in the same call, each at its own facts, when the entry is absent', async () => {
+      if (subject.readsAlongside === false) {
+        const request = { tag: randomTag(), facts: ['marks'], baseKey: 'op', alongside: [{ baseKey: 'field', factIndexes: [0] }] };
+        expect((await store.lookupBytes(request)).alongside).toBeUndefined();
+        return;
+      }
+      const tag = randomTag();
+      const request = {
+        tag,
+        facts: ['marks', 'positions'],
+        baseKey: 'op',
+        ttlSeconds: 30,
+        // A field stored at the generation of `positions` only, and one at both in the other order.
+        alongside: [
+          { baseKey: 'field:positions', factIndexes: [1] },
+          { baseKey: 'field:both', factIndexes: [1, 0] },
+        ],
+      };
+      const first = await store.lookupBytes(request);
+      expect(first.entry).toBeNull();
+      expect(first.alongside).toEqual([null, null]);
+      const [marks, positions] = first.generations as [number, number];
+
+      await store.put({ tag, baseKey: 'field:positions', generations: [positions], value: '{"p":1}', ttlSeconds: 30, storedAt: 1_750_000_000_001 });
+      await store.put({ tag, baseKey: 'field:both', generations: [positions, marks], value: '{"b":2}', ttlSeconds: 30, storedAt: 1_750_000_000_002 });
+      const second = await store.lookupBytes(request);
+      expect(second.entry).toBeNull();
+      expect(second.alongside).toEqual([
+        { value: '{"p":1}', storedAt: 1_750_000_000_001 },
+        { value: '{"b":2}', storedAt: 1_750_000_000_002 },
+      ]);
+
+      // A bump of `marks` moves only the entry stored at it.
+      await store.bump({ tag, facts: ['marks'] });
+      const third = await store.lookupBytes(request);
+      expect(third.alongside).toEqual([{ value: '{"p":1}', storedAt: 1_750_000_000_001 }, null]);
+
+      // The entry itself found: the alongside entries are not needed.
+      await store.put({ tag, baseKey: 'op', generations: third.generations, value: Buffer.from('{"data":1}'), ttlSeconds: 30, storedAt: 1_750_000_000_003 });
+      expect((await store.lookupBytes(request)).entry?.bytes.toString()).toBe('{"data":1}');
     });
 
     it('a put at the generations a lookup returned is a hit for the next lookup, with the value and storedAt', async () => {

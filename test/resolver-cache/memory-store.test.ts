@@ -53,6 +53,22 @@ describe('MemoryStore bounds', () => {
     expect((await store.lookup(request('k4'))).entry).not.toBeNull();
   });
 
+  it('text read as bytes is converted once and kept as bytes, its size counted in bytes from then on', async () => {
+    const store = new MemoryStore();
+    const { generations } = await store.lookup(request('text'));
+    const text = '{"data":"ação"}'; // 15 characters, 17 bytes in UTF-8
+    await store.put({ ...request('text'), generations, value: text, ttlSeconds: 30, storedAt: 1 });
+    const before = store.stats().bytes;
+
+    const first = await store.lookupBytes(request('text'));
+    const second = await store.lookupBytes(request('text'));
+
+    expect(first.entry?.bytes.toString('utf8')).toBe(text);
+    expect(second.entry?.bytes).toBe(first.entry?.bytes);
+    expect(store.stats().bytes - before).toBe(2);
+    expect((await store.lookup(request('text'))).entry?.value).toBe(text);
+  });
+
   it('an entry larger than maxBytes is not stored and evicts nothing', async () => {
     const store = new MemoryStore({ maxBytes: 1_000 });
     const { generations } = await store.lookup(request('small'));

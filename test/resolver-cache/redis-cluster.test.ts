@@ -45,6 +45,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 describeCacheStoreContract('RedisStore on a three-master Cluster', async () => ({
   store: new RedisStore(await connectCluster()),
   elapse: sleep,
+  readsAlongside: false,
+}));
+
+describeCacheStoreContract('RedisStore on a three-master Cluster, with local copies', async () => ({
+  store: new RedisStore(await connectCluster(), { localCopyMaxBytes: 1_000_000 }),
+  elapse: sleep,
 }));
 
 describe('RedisStore on a Cluster', () => {

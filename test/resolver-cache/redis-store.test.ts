@@ -23,6 +23,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 describeCacheStoreContract('RedisStore on a single node', async () => ({
   store: new RedisStore(await connect()),
   elapse: sleep,
+  readsAlongside: false,
 }));
 
 describeCacheStoreContract('RedisStore on a single node, with local copies', async () => ({
@@ -133,6 +134,20 @@ describe('RedisStore on a single node', () => {
     expect(sent).toEqual(['evalsha', 'evalsha']);
   });
 
+  it('reads the alongside entries inside the script too, at the generations it has just read', async () => {
+    const forgetful = new RedisStore(client, { ownsClient: false, rememberedGenerations: 0, localCopyMaxBytes: 1_000_000 });
+    const tag = randomTag();
+    const request = { tag, facts: ['marks', 'positions'], baseKey: 'op', alongside: [{ baseKey: 'field', factIndexes: [1] }] };
+    const { generations } = await forgetful.lookupBytes(request);
+    await forgetful.put({ tag, baseKey: 'field', generations: [generations[1]!], value: 'F', ttlSeconds: 30, storedAt: 7 });
+    sent.length = 0;
+
+    const found = await forgetful.lookupBytes(request);
+
+    expect(sent).toEqual(['evalsha']);
+    expect(found.alongside).toEqual([{ value: 'F', storedAt: 7 }]);
+  });
+
   it('after the generation counters are lost, as on a restart without persistence, they come back above every number issued before', async () => {
     const tag = randomTag();
     const request = { tag, facts: ['positions'], baseKey: 'k' };
@@ -185,13 +200,28 @@ describe('RedisStore with local copies', () => {
     await client.quit();
   });
 
-  /** An entry put as bytes (as the operation cache puts whole responses), and its request. */
+  /** An entry put (as the operation cache puts whole responses) and read once, and its request. */
   async function stored(value = '{"data":{"book":1}}') {
     const request = { tag: randomTag(), facts: ['positions', 'marks'], baseKey: 'op', ttlSeconds: 30 };
     const { generations } = await store.lookupBytes(request);
-    await store.put({ ...request, generations, value: Buffer.from(value), ttlSeconds: 30, storedAt: now });
+    await store.put({ ...request, generations, value, ttlSeconds: 30, storedAt: now });
+    expect((await store.lookupBytes(request)).entry?.bytes.toString()).toBe(value);
     return { request, generations, key: redisEntryKey(request.tag, 'op', generations) };
   }
+
+  it('keeps a copy of an entry on its first read, not when it puts it', async () => {
+    const request = { tag: randomTag(), facts: ['positions'], baseKey: 'op', ttlSeconds: 30 };
+    const { generations } = await store.lookupBytes(request);
+    const key = redisEntryKey(request.tag, 'op', generations);
+    await store.put({ ...request, generations, value: Buffer.from('put'), ttlSeconds: 30, storedAt: now });
+    await client.del(key);
+    expect((await store.lookupBytes(request)).entry).toBeNull();
+
+    await store.put({ ...request, generations, value: 'read', ttlSeconds: 30, storedAt: now });
+    expect((await store.lookupBytes(request)).entry?.bytes.toString()).toBe('read');
+    await client.del(key);
+    expect((await store.lookupBytes(request)).entry?.bytes.toString()).toBe('read');
+  });
 
   it('serves an entry it holds after reading only the generations from Redis', async () => {
     const { request, generations, key } = await stored();

@@ -4,6 +4,7 @@ import type {
   BumpRequest,
   CacheBytesEntry,
   CacheStore,
+  LookupBytesRequest,
   LookupBytesResult,
   LookupRequest,
   LookupResult,
@@ -56,7 +57,7 @@ class ScriptedStore implements CacheStore {
   }
 
   /** Gated as a lookup: it is one, with the entry left as bytes. */
-  async lookupBytes(request: LookupRequest): Promise<LookupBytesResult> {
+  async lookupBytes(request: LookupBytesRequest): Promise<LookupBytesResult> {
     await this.gate('lookup', request.tag);
     return this.backing.lookupBytes(request);
   }
@@ -371,6 +372,28 @@ describe('ResilientStore with a scripted inner store', () => {
       expect(store.stats().refusedStale).toBe(1);
     });
 
+    it('refuses the entries read alongside by the same rule as the entry', async () => {
+      const store = make();
+      inner.set('fail', ['bump']);
+      await store.tryBump({ tag: 'mutated', facts: ['positions'] });
+      inner.set('ok');
+      await store.tryLookup(lookupOf('other')); // the replay happens here
+      const recovery = now;
+      const { generations } = await inner.backing.lookup(lookupOf('mutated'));
+      await inner.backing.put({ tag: 'mutated', baseKey: 'old', generations, value: 'old', ttlSeconds: 3_600, storedAt: recovery - 1 });
+      await inner.backing.put({ tag: 'mutated', baseKey: 'new', generations, value: 'new', ttlSeconds: 3_600, storedAt: recovery });
+      const refusedBefore = store.stats().refusedStale;
+
+      const outcome = await store.tryLookupBytes({
+        ...lookupOf('mutated'),
+        baseKey: 'absent',
+        alongside: ['old', 'new'].map((baseKey) => ({ baseKey, factIndexes: generations.map((_, i) => i) })),
+      });
+
+      expect(outcome).toMatchObject({ kind: 'ok', entry: null, alongside: [null, { value: 'new', storedAt: recovery }] });
+      expect(store.stats().refusedStale - refusedBefore).toBe(1);
+    });
+
     it('expires after staleGuardMs, when every entry from before the recovery has expired anyway', async () => {
       const store = make({ staleGuardMs: 3_600_000 });
       inner.set('fail', ['bump']);
@@ -575,6 +598,7 @@ describe('ResilientStore over Redis during outages', () => {
     const generations = first.kind === 'ok' ? first.generations : [];
     expect(generations).toHaveLength(2);
     await copies.tryPut({ ...lookup, generations, value: Buffer.from('{"data":1}'), storedAt: Date.now() });
+    await copies.tryLookupBytes(lookup); // the first read keeps a copy
     // Deleted from Redis, the entry can only come from the copy: it is there.
     await client.del(redisEntryKey(tag, 'op', generations));
     expect(await copies.tryLookupBytes(lookup)).toMatchObject({ kind: 'ok', entry: { bytes: Buffer.from('{"data":1}') } });

@@ -19,9 +19,11 @@ export interface CacheStore {
 
   /**
    * lookup, with the entry's value as the bytes it is stored as (UTF-8), not decoded: for values
-   * that are written to a socket as they are (the operation cache's stored responses).
+   * that are written to a socket as they are (the operation cache's stored responses). In the
+   * same round trip, the entries of `request.alongside` (decoded, as lookup returns them), read
+   * at the same instant; when the entry itself is found, a store may skip them.
    */
-  lookupBytes(request: LookupRequest): Promise<LookupBytesResult>;
+  lookupBytes(request: LookupBytesRequest): Promise<LookupBytesResult>;
 
   /** Stores `value` under `baseKey` at `generations` (those returned by lookup) with a TTL. */
   put(request: PutRequest): Promise<void>;
@@ -50,6 +52,20 @@ export interface LookupRequest {
   readonly ttlSeconds?: number;
 }
 
+export interface LookupBytesRequest extends LookupRequest {
+  /**
+   * Other entries of the same tag, each stored at the generations of some of `facts`: what the
+   * caller would look up next if the entry is missing (the operation cache: its root fields').
+   */
+  readonly alongside?: readonly AlongsideKey[];
+}
+
+export interface AlongsideKey {
+  readonly baseKey: string;
+  /** Indexes into the request's `facts`, in the order of this entry's own facts. */
+  readonly factIndexes: readonly number[];
+}
+
 export interface LookupResult {
   readonly generations: readonly number[];
   readonly entry: CacheEntry | null;
@@ -64,6 +80,8 @@ export interface CacheEntry {
 export interface LookupBytesResult {
   readonly generations: readonly number[];
   readonly entry: CacheBytesEntry | null;
+  /** One per `alongside` key (null when absent), when the store read them. */
+  readonly alongside?: readonly (CacheEntry | null)[];
 }
 
 export interface CacheBytesEntry {

@@ -1,4 +1,4 @@
-import type { BumpRequest, CacheStore, LookupBytesResult, LookupRequest, LookupResult, PutRequest } from './cache-store';
+import type { BumpRequest, CacheEntry, CacheStore, LookupBytesRequest, LookupBytesResult, LookupRequest, LookupResult, PutRequest } from './cache-store';
 import { assertTag, ttlSecondsToMs } from './store-keys';
 
 export interface MemoryStoreOptions {
@@ -27,12 +27,15 @@ const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 const DEFAULT_MAX_GENERATIONS = 100_000;
 
 interface StoredEntry {
-  /** Kept as it was put, text or bytes; converted on the way out when the other is asked for. */
-  readonly value: string | Buffer;
+  /**
+   * Kept as it was put, text or bytes; converted on the way out when the other is asked for, except
+   * text asked for as bytes, which is converted once and kept as bytes from then on.
+   */
+  value: string | Buffer;
   readonly storedAt: number;
   /** Epoch ms after which the entry is gone. */
   readonly expiresAt: number;
-  readonly bytes: number;
+  bytes: number;
 }
 
 /**
@@ -76,13 +79,30 @@ export class MemoryStore implements CacheStore {
     });
   }
 
-  lookupBytes(request: LookupRequest): Promise<LookupBytesResult> {
+  lookupBytes(request: LookupBytesRequest): Promise<LookupBytesResult> {
     return settle(() => {
       const { generations, stored } = this.find(request);
-      if (stored === null) return { generations, entry: null };
-      const bytes = typeof stored.value === 'string' ? Buffer.from(stored.value, 'utf8') : stored.value;
-      return { generations, entry: { bytes, storedAt: stored.storedAt } };
+      if (stored === null) {
+        if (request.alongside === undefined) return { generations, entry: null };
+        const alongside = request.alongside.map(({ baseKey, factIndexes }): CacheEntry | null => {
+          const other = this.live(entryKey(request.tag, baseKey, factIndexes.map((i) => generations[i] ?? 0)));
+          return other === null ? null : { value: typeof other.value === 'string' ? other.value : other.value.toString('utf8'), storedAt: other.storedAt };
+        });
+        return { generations, entry: null, alongside };
+      }
+      if (typeof stored.value === 'string') this.keepAsBytes(stored);
+      return { generations, entry: { bytes: stored.value as Buffer, storedAt: stored.storedAt } };
     });
+  }
+
+  /** Text asked for as bytes (a whole response the operation cache stored): converted once. */
+  private keepAsBytes(stored: StoredEntry): void {
+    const text = stored.value as string;
+    const bytes = Buffer.from(text, 'utf8');
+    stored.value = bytes;
+    const size = stored.bytes - text.length + bytes.length;
+    this.bytes += size - stored.bytes;
+    stored.bytes = size;
   }
 
   put(request: PutRequest): Promise<void> {
@@ -157,16 +177,20 @@ export class MemoryStore implements CacheStore {
   private find(request: LookupRequest): { generations: number[]; stored: StoredEntry | null } {
     assertTag(request.tag);
     const generations = request.facts.map((fact) => this.generation(request.tag, fact));
-    const key = entryKey(request.tag, request.baseKey, generations);
+    return { generations, stored: this.live(entryKey(request.tag, request.baseKey, generations)) };
+  }
+
+  /** The entry under `key` unless absent or expired (then dropped), marked recently used. */
+  private live(key: string): StoredEntry | null {
     const stored = this.entries.get(key);
-    if (stored === undefined) return { generations, stored: null };
+    if (stored === undefined) return null;
     if (stored.expiresAt <= this.now()) {
       this.deleteEntry(key, stored);
-      return { generations, stored: null };
+      return null;
     }
     this.entries.delete(key);
     this.entries.set(key, stored);
-    return { generations, stored };
+    return stored;
   }
 
   /**

@@ -1,5 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { BumpRequest, CacheBytesEntry, CacheEntry, CacheStore, LookupBytesResult, LookupRequest, LookupResult, PutRequest } from './cache-store';
+import type {
+  AlongsideKey, BumpRequest, CacheBytesEntry, CacheEntry, CacheStore, LookupBytesRequest, LookupBytesResult, LookupRequest, LookupResult, PutRequest,
+} from './cache-store';
 import { LocalCopies } from './local-copies';
 import {
   DEFAULT_KEY_PREFIX,
@@ -24,10 +26,12 @@ export interface RedisStoreOptions {
    */
   readonly rememberedGenerations?: number;
   /**
-   * Bound, in bytes, of the entries kept in this process after lookupBytes returned them (or put
-   * stored them as bytes), for requests that give their ttlSeconds. A later lookupBytes of the same
-   * entry then reads only the generations from Redis, and serves the copy if they have not moved.
-   * 0 (the default) keeps none.
+   * Bound, in bytes, of the entries kept in this process after lookupBytes read them from Redis,
+   * for requests that give their ttlSeconds. A later lookupBytes of the same entry then reads only
+   * the generations from Redis, and serves the copy if they have not moved. An entry is kept on
+   * its first read, not when put: one read once is the price of keeping none of the entries that
+   * are never read again (every one, when each request asks for something new). 0 (the default)
+   * keeps none.
    */
   readonly localCopyMaxBytes?: number;
   /** Epoch ms, for the expiry of local copies; injectable for tests. */
@@ -40,6 +44,8 @@ interface LookupKeys {
   readonly generationKeys: readonly string[];
   /** The entry key without its `:<g1>.<g2>…` suffix. */
   readonly entryBase: string;
+  /** Entries to read alongside: their keys without generations, and the facts they are stored at. */
+  readonly alongside: readonly { readonly entryBase: string; readonly factIndexes: readonly number[] }[];
 }
 
 /**
@@ -57,8 +63,12 @@ end
 `;
 
 /**
- * KEYS[1]: the entry key without generations; KEYS[2..]: the generation keys, in fact order.
- * Returns { entry or nil, g1, g2, … }, generations as strings.
+ * KEYS[1]: the entry key without generations; KEYS[2..n+1]: the generation keys, in fact order;
+ * KEYS[n+2..]: entry keys without generations of other entries to read alongside. ARGV[1]: n
+ * (absent: every key after the first is a generation key); ARGV[2..]: for each alongside key, the
+ * 0-based indexes of the facts it is stored at, comma-separated, in its own order.
+ * Returns { entry or nil, g1, …, gn, alongside entries or nil (only when the entry is absent) },
+ * generations as strings.
  *
  * A script runs atomically, so the GET-then-SET of an absent generation cannot interleave with
  * another client's: no one can win a SET NX race in between, and the value set is the value read.
@@ -66,9 +76,11 @@ end
  * not a pipeline; it shares the `{tag}` of KEYS[1], hence the slot, so Cluster allows the access.
  */
 const LOOKUP_LUA = `${TIME_MS}
+local n = #KEYS - 1
+if ARGV[1] then n = tonumber(ARGV[1]) end
 local reply = { false }
 local now
-for i = 2, #KEYS do
+for i = 2, n + 1 do
   local g = redis.call('GET', KEYS[i])
   if not g then
     now = now or time_ms()
@@ -77,8 +89,15 @@ for i = 2, #KEYS do
   end
   reply[i] = g
 end
-local entry = redis.call('GET', KEYS[1] .. ':' .. table.concat(reply, '.', 2))
+local entry = redis.call('GET', KEYS[1] .. ':' .. table.concat(reply, '.', 2, n + 1))
 if entry then reply[1] = entry end
+if not entry then
+  for j = n + 2, #KEYS do
+    local parts = {}
+    for index in string.gmatch(ARGV[j - n], '%d+') do parts[#parts + 1] = reply[tonumber(index) + 2] end
+    reply[j] = redis.call('GET', KEYS[j] .. ':' .. table.concat(parts, '.')) or false
+  end
+end
 return reply
 `;
 
@@ -106,8 +125,8 @@ const BUMP_COMMAND = 'resolverCacheBump';
 
 /** The scripts as defineCommand adds them: numkeys, then the keys (EVALSHA, EVAL on NOSCRIPT). */
 interface ScriptCommands {
-  [LOOKUP_COMMAND](numberOfKeys: number, ...keys: string[]): Promise<[string | null, ...string[]]>;
-  [LOOKUP_BUFFER_COMMAND](numberOfKeys: number, ...keys: string[]): Promise<[Buffer | null, ...Buffer[]]>;
+  [LOOKUP_COMMAND](numberOfKeys: number, ...keysThenArgs: string[]): Promise<[string | null, ...string[]]>;
+  [LOOKUP_BUFFER_COMMAND](numberOfKeys: number, ...keysThenArgs: string[]): Promise<[Buffer | null, ...(Buffer | null)[]]>;
   [BUMP_COMMAND](numberOfKeys: number, ...keys: string[]): Promise<number[]>;
 }
 
@@ -153,7 +172,7 @@ export class RedisStore implements CacheStore {
     const { generations, raw } = await this.find(
       this.keysOf(request),
       (keys) => this.client.mget(...keys),
-      (keys) => this.commands[LOOKUP_COMMAND](keys.length, ...keys),
+      (keys, args) => this.commands[LOOKUP_COMMAND](keys.length, ...keys, ...args),
     );
     return { generations, entry: raw === null ? null : decodeEntry(raw) };
   }
@@ -163,8 +182,11 @@ export class RedisStore implements CacheStore {
    * copies, an entry this process already holds at the generations it last saw costs an MGET of
    * the generations alone; if they moved, the script answers (and the copy is never served).
    */
-  async lookupBytes(request: LookupRequest): Promise<LookupBytesResult> {
-    const keys = this.keysOf(request);
+  async lookupBytes(request: LookupBytesRequest): Promise<LookupBytesResult> {
+    // The alongside entries ride in the MGET whether the entry is found or not. With local copies
+    // that MGET runs only when this process holds no copy of the entry (it is likely missing);
+    // without them it runs on every hit, so they are not asked for (the caller looks them up).
+    const keys = this.keysOf(request, this.local === null ? undefined : request.alongside);
     const ttlMs = this.local === null ? null : ttlSecondsToMs(request.ttlSeconds ?? 0);
     let guessFirst = true;
     if (this.local !== null && ttlMs !== null) {
@@ -176,13 +198,16 @@ export class RedisStore implements CacheStore {
         guessFirst = false; // a generation moved: the guess is wrong, ask the script at once
       }
     }
-    const { generations, raw } = await this.find(
+    const { generations, raw, alongsideRaw } = await this.find(
       keys,
       (k) => this.client.mgetBuffer(...k),
-      (k) => this.commands[LOOKUP_BUFFER_COMMAND](k.length, ...k),
+      (k, args) => this.commands[LOOKUP_BUFFER_COMMAND](k.length, ...k, ...args),
       guessFirst,
     );
     const entry = raw === null ? null : decodeEntryBytes(raw);
+    if (entry === null && alongsideRaw !== null) {
+      return { generations, entry, alongside: alongsideRaw.map((r) => (r === null ? null : decodeEntry(r.toString('utf8')))) };
+    }
     if (entry === null || this.local === null || ttlMs === null) return { generations, entry };
     // A copy: the reply may be a view into the parser's shared buffer.
     const copy = Buffer.from(entry.bytes);
@@ -190,11 +215,12 @@ export class RedisStore implements CacheStore {
     return { generations, entry: { bytes: copy, storedAt: entry.storedAt } };
   }
 
-  /** The generation keys of the request's facts and its entry key without generations. */
-  private keysOf(request: LookupRequest): LookupKeys {
+  /** The generation keys of the request's facts, its entry key without generations, and those of the alongside keys. */
+  private keysOf(request: LookupRequest, alongside: readonly AlongsideKey[] = []): LookupKeys {
     return {
       generationKeys: request.facts.map((fact) => redisGenerationKey(request.tag, fact, this.prefix)),
       entryBase: redisEntryKeyBase(request.tag, request.baseKey, this.prefix),
+      alongside: alongside.map((a) => ({ entryBase: redisEntryKeyBase(request.tag, a.baseKey, this.prefix), factIndexes: a.factIndexes })),
     };
   }
 
@@ -204,22 +230,31 @@ export class RedisStore implements CacheStore {
     this.local?.set(key, bytes, storedAt, Math.min(storedAt + ttlMs, this.now() + ttlMs));
   }
 
-  /** The MGET when every generation is known and still current (and guessFirst), else the script. */
+  /**
+   * The MGET when every generation is known and still current (and guessFirst), else the script;
+   * the alongside entries (null when none were asked) come in the same reply.
+   */
   private async find<T extends string | Buffer>(
-    { generationKeys, entryBase }: LookupKeys,
+    { generationKeys, entryBase, alongside }: LookupKeys,
     mget: (keys: string[]) => Promise<(T | null)[]>,
-    script: (keys: string[]) => Promise<[T | null, ...T[]]>,
+    script: (keys: string[], args: string[]) => Promise<[T | null, ...(T | null)[]]>,
     guessFirst = true,
-  ): Promise<{ generations: number[]; raw: T | null }> {
+  ): Promise<{ generations: number[]; raw: T | null; alongsideRaw: (T | null)[] | null }> {
+    const n = generationKeys.length;
     const guess = guessFirst ? this.recall(generationKeys) : null;
     if (guess !== null) {
-      const reply = await mget([...generationKeys, `${entryBase}:${guess.join('.')}`]);
-      if (sameGenerations(reply, guess)) return { generations: guess, raw: reply[guess.length] ?? null };
+      const others = alongside.map((a) => `${a.entryBase}:${a.factIndexes.map((i) => guess[i]).join('.')}`);
+      const reply = await mget([...generationKeys, `${entryBase}:${guess.join('.')}`, ...others]);
+      if (sameGenerations(reply, guess)) {
+        return { generations: guess, raw: reply[n] ?? null, alongsideRaw: alongside.length === 0 ? null : reply.slice(n + 1) };
+      }
     }
-    const [raw, ...current] = await script([entryBase, ...generationKeys]);
-    const generations = current.map((g) => Number(g.toString()));
+    const args = alongside.length === 0 ? [] : [String(n), ...alongside.map((a) => a.factIndexes.join(','))];
+    const reply = await script([entryBase, ...generationKeys, ...alongside.map((a) => a.entryBase)], args);
+    const generations = reply.slice(1, n + 1).map((g) => Number(g?.toString()));
     this.remember(generationKeys, generations);
-    return { generations, raw };
+    const others = reply.slice(n + 1);
+    return { generations, raw: reply[0], alongsideRaw: alongside.length > 0 && others.length === alongside.length ? others : null };
   }
 
   /** The generations last seen of every key, or null when one of them was not seen. */
@@ -254,8 +289,6 @@ export class RedisStore implements CacheStore {
     const key = redisEntryKey(request.tag, request.baseKey, request.generations, this.prefix);
     if (ttlMs === null) return;
     await this.client.set(key, encodeEntry(request.storedAt, request.value), 'PX', ttlMs);
-    // Bytes are the operation cache's whole responses: the next lookupBytes needs only generations.
-    if (typeof request.value !== 'string') this.keepLocally(key, request.value, request.storedAt, ttlMs);
   }
 
   async bump(request: BumpRequest): Promise<readonly number[]> {

@@ -1,4 +1,6 @@
-import type { BumpRequest, CacheBytesEntry, CacheEntry, CacheStore, LookupBytesResult, LookupRequest, LookupResult, PutRequest } from './cache-store';
+import type {
+  BumpRequest, CacheBytesEntry, CacheEntry, CacheStore, LookupBytesRequest, LookupBytesResult, LookupRequest, LookupResult, PutRequest,
+} from './cache-store';
 
 /**
  * Why a call did not reach the store: it did not answer within timeoutMs, it answered with an
@@ -21,6 +23,8 @@ export type LookupOutcome<TEntry = CacheEntry> =
        * process recovered from losing an invalidation of its tag (entry is then null: a miss).
        */
       readonly refusedStale: boolean;
+      /** The entries read alongside (lookupBytes), under the same stale guard. */
+      readonly alongside?: readonly (CacheEntry | null)[];
     }
   | StoreUnavailable;
 
@@ -182,7 +186,7 @@ export class ResilientStore implements CacheStore {
   }
 
   /** tryLookup with the entry as bytes (the inner store's lookupBytes), under the same guards. */
-  tryLookupBytes(request: LookupRequest): Promise<LookupOutcome<CacheBytesEntry>> {
+  tryLookupBytes(request: LookupBytesRequest): Promise<LookupOutcome<CacheBytesEntry>> {
     return this.guardedLookup(request, () => this.inner.lookupBytes(request));
   }
 
@@ -206,9 +210,12 @@ export class ResilientStore implements CacheStore {
     return outcome.kind === 'ok' ? { generations: outcome.generations, entry: outcome.entry } : UNAVAILABLE_LOOKUP;
   }
 
-  async lookupBytes(request: LookupRequest): Promise<LookupBytesResult> {
+  async lookupBytes(request: LookupBytesRequest): Promise<LookupBytesResult> {
     const outcome = await this.tryLookupBytes(request);
-    return outcome.kind === 'ok' ? { generations: outcome.generations, entry: outcome.entry } : UNAVAILABLE_LOOKUP;
+    if (outcome.kind !== 'ok') return UNAVAILABLE_LOOKUP;
+    return outcome.alongside === undefined
+      ? { generations: outcome.generations, entry: outcome.entry }
+      : { generations: outcome.generations, entry: outcome.entry, alongside: outcome.alongside };
   }
 
   async put(request: PutRequest): Promise<void> {
@@ -231,7 +238,7 @@ export class ResilientStore implements CacheStore {
 
   private async guardedLookup<TEntry extends { readonly storedAt: number }>(
     request: LookupRequest,
-    lookup: () => Promise<{ readonly generations: readonly number[]; readonly entry: TEntry | null }>,
+    lookup: () => Promise<{ readonly generations: readonly number[]; readonly entry: TEntry | null; readonly alongside?: readonly (CacheEntry | null)[] }>,
   ): Promise<LookupOutcome<TEntry>> {
     const attempt = await this.attempt(async () => {
       await this.replayPending();
@@ -239,11 +246,18 @@ export class ResilientStore implements CacheStore {
     });
     if (!attempt.ok) return { kind: 'unavailable', reason: attempt.reason };
     const { generations, entry } = attempt.value;
-    if (entry !== null && entry.storedAt < this.guardFor(request.tag)) {
+    const guard = this.guardFor(request.tag);
+    const alongside = attempt.value.alongside?.map((other) => {
+      if (other === null || other.storedAt >= guard) return other;
       this.counters.refusedStale += 1;
-      return { kind: 'ok', generations, entry: null, refusedStale: true };
+      return null;
+    });
+    const extra = alongside === undefined ? {} : { alongside };
+    if (entry !== null && entry.storedAt < guard) {
+      this.counters.refusedStale += 1;
+      return { kind: 'ok', generations, entry: null, refusedStale: true, ...extra };
     }
-    return { kind: 'ok', generations, entry, refusedStale: false };
+    return { kind: 'ok', generations, entry, refusedStale: false, ...extra };
   }
 
   /** One call through the breaker, bounded by timeoutMs; never rejects. */
