@@ -214,8 +214,8 @@ export class OperationCache<TContext extends object> {
       return { kind: 'hit', chunks: [head, tail], byteLength: head.length + tail.length };
     }
     const fieldLookups = new Map<string, LookupResult>();
-    // A store that did not read them (none of this package's skips them on a miss) leaves the
-    // fields to look up for themselves.
+    // A store that did not read them (RedisStore without local copies) leaves the fields to look
+    // up for themselves.
     if (found.alongside !== undefined) {
       const generations = found.generations;
       plan.fields.forEach((f, i) => {
