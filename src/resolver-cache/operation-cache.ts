@@ -77,7 +77,7 @@ export interface MissTicket {
 
 /**
  * A hit is the response body as chunks to write in order: the stored bytes of `{"data":…}` without
- * their closing brace (a view, not a copy), then `,"extensions":{…}}`.
+ * their closing brace (a view, not a copy), then `,"extensions":{…}}` and a newline.
  */
 export type OperationLookup =
   | { readonly kind: 'hit'; readonly chunks: readonly Buffer[]; readonly byteLength: number }
@@ -330,7 +330,10 @@ export class OperationCache<TContext extends object> {
   }
 }
 
-/** `,"extensions":{"cache":[…]}}` of a hit of `plan` whose entry is `ageSeconds` old. */
+/**
+ * `,"extensions":{"cache":[…]}}` and a newline (the framing of Apollo's own responses) of a hit of
+ * `plan` whose entry is `ageSeconds` old.
+ */
 function tailOf(plan: Plan<unknown>, ageSeconds: number): Buffer {
   const last = plan.lastTail;
   if (last !== null && last.ageSeconds === ageSeconds) return last.bytes;
@@ -342,7 +345,7 @@ function tailOf(plan: Plan<unknown>, ageSeconds: number): Buffer {
     ageSeconds,
     ttlSeconds: f.cached.ttlSeconds,
   }));
-  const bytes = Buffer.from(`,"extensions":{"cache":${JSON.stringify(reports)}}}`, 'utf8');
+  const bytes = Buffer.from(`,"extensions":{"cache":${JSON.stringify(reports)}}}\n`, 'utf8');
   plan.lastTail = { ageSeconds, bytes };
   return bytes;
 }

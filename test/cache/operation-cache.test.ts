@@ -68,6 +68,22 @@ describe.each(stores)('the operation cache on %s', (_name, code, makeStore) => {
     ]);
   });
 
+  it('answers a hit with the bytes of the miss before it, but for the status of the report', async () => {
+    const own = await seedFund(db, `${code}BYTES`);
+    const post = () =>
+      fetch(gw.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: print(BookDocument), variables: { portfolioId: own.code } }),
+      }).then((r) => r.text());
+    // The age is that of the entry: 0 unless a second passed in between.
+    const ageless = (text: string) => text.replace(/"ageSeconds":\d+/, '"ageSeconds":_');
+    const miss = ageless(await post());
+    const hit = ageless(await post());
+    expect(miss).toContain('"status":"miss"');
+    expect(hit).toBe(miss.replace('"status":"miss"', '"status":"hit"'));
+  });
+
   it("reports each hit's age: hits within one second share it, a later one is older", async () => {
     const own = await seedFund(db, `${code}AGE`);
     await gw.execute(BookDocument, { portfolioId: own.code }, token);
