@@ -192,9 +192,11 @@ export class OperationCache<TContext extends object> {
       .update(tag)
       .digest('base64url');
     // The root fields' own entries are read in the same round trip: on a miss, execution serves
-    // them (a book written through after a write) without asking the store again.
-    const fieldKeys = plan.fields.map((f, i) => this.fieldCache.fieldBaseKey(f.cached, fieldIdentities[i]!, scope));
-    const alongside = plan.fields.map((f, i) => ({ baseKey: fieldKeys[i]!, factIndexes: f.factIndexes }));
+    // them (a book written through after a write) without asking the store again. Their keys are
+    // computed only if the store reads them, or on a miss: a hit does not pay for them.
+    let fieldKeys: string[] | undefined;
+    const keysOfFields = (): string[] => (fieldKeys ??= plan.fields.map((f, i) => this.fieldCache.fieldBaseKey(f.cached, fieldIdentities[i]!, scope)));
+    const alongside = () => plan.fields.map((f, i) => ({ baseKey: keysOfFields()[i]!, factIndexes: f.factIndexes }));
     let found;
     try {
       found = await this.store.lookupBytes({ tag, facts, baseKey, ttlSeconds: plan.ttlSeconds, alongside });
@@ -218,8 +220,9 @@ export class OperationCache<TContext extends object> {
     // up for themselves.
     if (found.alongside !== undefined) {
       const generations = found.generations;
+      const keys = keysOfFields();
       plan.fields.forEach((f, i) => {
-        fieldLookups.set(fieldKeys[i]!, { generations: f.factIndexes.map((k) => generations[k]!), entry: found.alongside?.[i] ?? null });
+        fieldLookups.set(keys[i]!, { generations: f.factIndexes.map((k) => generations[k]!), entry: found.alongside?.[i] ?? null });
       });
     }
     return { kind: 'miss', ticket: { tag, baseKey, generations: found.generations, ttlSeconds: plan.ttlSeconds, startedAt, fieldLookups } };

@@ -59,7 +59,7 @@ export function describeCacheStoreContract(name: string, factory: () => Promise<
 
     it('lookupBytes reads the alongside entries in the same call, each at its own facts, when the entry is absent', async () => {
       if (subject.readsAlongside === false) {
-        const request = { tag: randomTag(), facts: ['marks'], baseKey: 'op', alongside: [{ baseKey: 'field', factIndexes: [0] }] };
+        const request = { tag: randomTag(), facts: ['marks'], baseKey: 'op', alongside: () => [{ baseKey: 'field', factIndexes: [0] }] };
         expect((await store.lookupBytes(request)).alongside).toBeUndefined();
         return;
       }
@@ -70,7 +70,7 @@ export function describeCacheStoreContract(name: string, factory: () => Promise<
         baseKey: 'op',
         ttlSeconds: 30,
         // A field stored at the generation of `positions` only, and one at both in the other order.
-        alongside: [
+        alongside: () => [
           { baseKey: 'field:positions', factIndexes: [1] },
           { baseKey: 'field:both', factIndexes: [1, 0] },
         ],

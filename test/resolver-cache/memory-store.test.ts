@@ -69,6 +69,16 @@ describe('MemoryStore bounds', () => {
     expect((await store.lookup(request('text'))).entry?.value).toBe(text);
   });
 
+  it('a hit does not ask for the alongside keys', async () => {
+    const store = new MemoryStore();
+    const { generations } = await store.lookup(request('op'));
+    await store.put({ ...request('op'), generations, value: '{"data":1}', ttlSeconds: 30, storedAt: 1 });
+    const alongside = jest.fn(() => [{ baseKey: 'field', factIndexes: [0] }]);
+
+    expect((await store.lookupBytes({ ...request('op'), alongside })).entry).not.toBeNull();
+    expect(alongside).not.toHaveBeenCalled();
+  });
+
   it('an entry larger than maxBytes is not stored and evicts nothing', async () => {
     const store = new MemoryStore({ maxBytes: 1_000 });
     const { generations } = await store.lookup(request('small'));

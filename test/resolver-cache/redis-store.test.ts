@@ -137,7 +137,7 @@ describe('RedisStore on a single node', () => {
   it('reads the alongside entries inside the script too, at the generations it has just read', async () => {
     const forgetful = new RedisStore(client, { ownsClient: false, rememberedGenerations: 0, localCopyMaxBytes: 1_000_000 });
     const tag = randomTag();
-    const request = { tag, facts: ['marks', 'positions'], baseKey: 'op', alongside: [{ baseKey: 'field', factIndexes: [1] }] };
+    const request = { tag, facts: ['marks', 'positions'], baseKey: 'op', alongside: () => [{ baseKey: 'field', factIndexes: [1] }] };
     const { generations } = await forgetful.lookupBytes(request);
     await forgetful.put({ tag, baseKey: 'field', generations: [generations[1]!], value: 'F', ttlSeconds: 30, storedAt: 7 });
     sent.length = 0;
@@ -234,6 +234,16 @@ describe('RedisStore with local copies', () => {
     expect(hit.generations).toEqual(generations);
     expect(hit.entry?.bytes.toString()).toBe('{"data":{"book":1}}');
     expect(sent).toEqual(['mget']);
+  });
+
+  it('serves its copy without asking for the alongside keys', async () => {
+    const { request } = await stored();
+    const alongside = jest.fn(() => [{ baseKey: 'field', factIndexes: [0] }]);
+
+    const hit = await store.lookupBytes({ ...request, alongside });
+
+    expect(hit.entry?.bytes.toString()).toBe('{"data":{"book":1}}');
+    expect(alongside).not.toHaveBeenCalled();
   });
 
   it("never serves its copy once another process's bump moved a generation", async () => {

@@ -387,7 +387,7 @@ describe('ResilientStore with a scripted inner store', () => {
       const outcome = await store.tryLookupBytes({
         ...lookupOf('mutated'),
         baseKey: 'absent',
-        alongside: ['old', 'new'].map((baseKey) => ({ baseKey, factIndexes: generations.map((_, i) => i) })),
+        alongside: () => ['old', 'new'].map((baseKey) => ({ baseKey, factIndexes: generations.map((_, i) => i) })),
       });
 
       expect(outcome).toMatchObject({ kind: 'ok', entry: null, alongside: [null, { value: 'new', storedAt: recovery }] });

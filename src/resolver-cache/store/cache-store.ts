@@ -56,8 +56,9 @@ export interface LookupBytesRequest extends LookupRequest {
   /**
    * Other entries of the same tag, each stored at the generations of some of `facts`: what the
    * caller would look up next if the entry is missing (the operation cache: its root fields').
+   * A function, called only when the store reads them: a hit served without them costs nothing.
    */
-  readonly alongside?: readonly AlongsideKey[];
+  readonly alongside?: () => readonly AlongsideKey[];
 }
 
 export interface AlongsideKey {

@@ -84,7 +84,7 @@ export class MemoryStore implements CacheStore {
       const { generations, stored } = this.find(request);
       if (stored === null) {
         if (request.alongside === undefined) return { generations, entry: null };
-        const alongside = request.alongside.map(({ baseKey, factIndexes }): CacheEntry | null => {
+        const alongside = request.alongside().map(({ baseKey, factIndexes }): CacheEntry | null => {
           const other = this.live(entryKey(request.tag, baseKey, factIndexes.map((i) => generations[i] ?? 0)));
           return other === null ? null : { value: typeof other.value === 'string' ? other.value : other.value.toString('utf8'), storedAt: other.storedAt };
         });

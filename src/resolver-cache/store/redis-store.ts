@@ -183,10 +183,7 @@ export class RedisStore implements CacheStore {
    * the generations alone; if they moved, the script answers (and the copy is never served).
    */
   async lookupBytes(request: LookupBytesRequest): Promise<LookupBytesResult> {
-    // The alongside entries ride in the MGET whether the entry is found or not. With local copies
-    // that MGET runs only when this process holds no copy of the entry (it is likely missing);
-    // without them it runs on every hit, so they are not asked for (the caller looks them up).
-    const keys = this.keysOf(request, this.local === null ? undefined : request.alongside);
+    const keys = this.keysOf(request);
     const ttlMs = this.local === null ? null : ttlSecondsToMs(request.ttlSeconds ?? 0);
     let guessFirst = true;
     if (this.local !== null && ttlMs !== null) {
@@ -198,8 +195,12 @@ export class RedisStore implements CacheStore {
         guessFirst = false; // a generation moved: the guess is wrong, ask the script at once
       }
     }
+    // The alongside entries ride in the MGET whether the entry is found or not. With local copies
+    // that MGET runs only when this process holds no copy of the entry (it is likely missing);
+    // without them it runs on every hit, so they are not asked for (the caller looks them up).
+    const alongside = this.local === null || request.alongside === undefined ? [] : this.alongsideKeys(request.tag, request.alongside());
     const { generations, raw, alongsideRaw } = await this.find(
-      keys,
+      { ...keys, alongside },
       (k) => this.client.mgetBuffer(...k),
       (k, args) => this.commands[LOOKUP_BUFFER_COMMAND](k.length, ...k, ...args),
       guessFirst,
@@ -215,13 +216,17 @@ export class RedisStore implements CacheStore {
     return { generations, entry: { bytes: copy, storedAt: entry.storedAt } };
   }
 
-  /** The generation keys of the request's facts, its entry key without generations, and those of the alongside keys. */
-  private keysOf(request: LookupRequest, alongside: readonly AlongsideKey[] = []): LookupKeys {
+  /** The generation keys of the request's facts and its entry key without generations (nothing alongside). */
+  private keysOf(request: LookupRequest): LookupKeys {
     return {
       generationKeys: request.facts.map((fact) => redisGenerationKey(request.tag, fact, this.prefix)),
       entryBase: redisEntryKeyBase(request.tag, request.baseKey, this.prefix),
-      alongside: alongside.map((a) => ({ entryBase: redisEntryKeyBase(request.tag, a.baseKey, this.prefix), factIndexes: a.factIndexes })),
+      alongside: [],
     };
+  }
+
+  private alongsideKeys(tag: string, alongside: readonly AlongsideKey[]): LookupKeys['alongside'] {
+    return alongside.map((a) => ({ entryBase: redisEntryKeyBase(tag, a.baseKey, this.prefix), factIndexes: a.factIndexes }));
   }
 
   private keepLocally(key: string, bytes: Buffer, storedAt: number, ttlMs: number): void {
