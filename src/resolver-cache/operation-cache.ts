@@ -163,8 +163,7 @@ export class OperationCache<TContext extends object> {
     if (coerced.errors) return null;
     const startedAt = this.now();
     let tag: string | null = null;
-    const identities: Record<string, unknown> = {};
-    const fieldIdentities: Readonly<Record<string, unknown>>[] = [];
+    const identities: Record<string, Readonly<Record<string, unknown>>> = {};
     for (const field of plan.fields) {
       let identity;
       try {
@@ -175,7 +174,6 @@ export class OperationCache<TContext extends object> {
       if (identity.kind !== 'cache' || (tag !== null && identity.scope !== tag)) return null;
       tag = identity.scope;
       identities[field.responseKey] = identity.args;
-      fieldIdentities.push(identity.args);
     }
     if (tag === null) return null;
     const scope = tag;
@@ -195,7 +193,7 @@ export class OperationCache<TContext extends object> {
     // them (a book written through after a write) without asking the store again. Their keys are
     // computed only if the store reads them, or on a miss: a hit does not pay for them.
     let fieldKeys: string[] | undefined;
-    const keysOfFields = (): string[] => (fieldKeys ??= plan.fields.map((f, i) => this.fieldCache.fieldBaseKey(f.cached, fieldIdentities[i]!, scope)));
+    const keysOfFields = (): string[] => (fieldKeys ??= plan.fields.map((f) => this.fieldCache.fieldBaseKey(f.cached, identities[f.responseKey]!, scope)));
     const alongside = () => plan.fields.map((f, i) => ({ baseKey: keysOfFields()[i]!, factIndexes: f.factIndexes }));
     let found;
     try {

@@ -90,19 +90,19 @@ export class MemoryStore implements CacheStore {
         });
         return { generations, entry: null, alongside };
       }
-      if (typeof stored.value === 'string') this.keepAsBytes(stored);
-      return { generations, entry: { bytes: stored.value as Buffer, storedAt: stored.storedAt } };
+      const bytes = typeof stored.value === 'string' ? this.keepAsBytes(stored, stored.value) : stored.value;
+      return { generations, entry: { bytes, storedAt: stored.storedAt } };
     });
   }
 
   /** Text asked for as bytes (a whole response the operation cache stored): converted once. */
-  private keepAsBytes(stored: StoredEntry): void {
-    const text = stored.value as string;
+  private keepAsBytes(stored: StoredEntry, text: string): Buffer {
     const bytes = Buffer.from(text, 'utf8');
     stored.value = bytes;
     const size = stored.bytes - text.length + bytes.length;
     this.bytes += size - stored.bytes;
     stored.bytes = size;
+    return bytes;
   }
 
   put(request: PutRequest): Promise<void> {

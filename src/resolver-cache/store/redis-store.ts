@@ -44,8 +44,12 @@ interface LookupKeys {
   readonly generationKeys: readonly string[];
   /** The entry key without its `:<g1>.<g2>…` suffix. */
   readonly entryBase: string;
-  /** Entries to read alongside: their keys without generations, and the facts they are stored at. */
-  readonly alongside: readonly { readonly entryBase: string; readonly factIndexes: readonly number[] }[];
+}
+
+/** An entry to read alongside: its key without generations, and the facts it is stored at. */
+interface AlongsideEntry {
+  readonly entryBase: string;
+  readonly factIndexes: readonly number[];
 }
 
 /**
@@ -171,6 +175,7 @@ export class RedisStore implements CacheStore {
   async lookup(request: LookupRequest): Promise<LookupResult> {
     const { generations, raw } = await this.find(
       this.keysOf(request),
+      [],
       (keys) => this.client.mget(...keys),
       (keys, args) => this.commands[LOOKUP_COMMAND](keys.length, ...keys, ...args),
     );
@@ -200,7 +205,8 @@ export class RedisStore implements CacheStore {
     // without them it runs on every hit, so they are not asked for (the caller looks them up).
     const alongside = this.local === null || request.alongside === undefined ? [] : this.alongsideKeys(request.tag, request.alongside());
     const { generations, raw, alongsideRaw } = await this.find(
-      { ...keys, alongside },
+      keys,
+      alongside,
       (k) => this.client.mgetBuffer(...k),
       (k, args) => this.commands[LOOKUP_BUFFER_COMMAND](k.length, ...k, ...args),
       guessFirst,
@@ -216,16 +222,15 @@ export class RedisStore implements CacheStore {
     return { generations, entry: { bytes: copy, storedAt: entry.storedAt } };
   }
 
-  /** The generation keys of the request's facts and its entry key without generations (nothing alongside). */
+  /** The generation keys of the request's facts and its entry key without generations. */
   private keysOf(request: LookupRequest): LookupKeys {
     return {
       generationKeys: request.facts.map((fact) => redisGenerationKey(request.tag, fact, this.prefix)),
       entryBase: redisEntryKeyBase(request.tag, request.baseKey, this.prefix),
-      alongside: [],
     };
   }
 
-  private alongsideKeys(tag: string, alongside: readonly AlongsideKey[]): LookupKeys['alongside'] {
+  private alongsideKeys(tag: string, alongside: readonly AlongsideKey[]): AlongsideEntry[] {
     return alongside.map((a) => ({ entryBase: redisEntryKeyBase(tag, a.baseKey, this.prefix), factIndexes: a.factIndexes }));
   }
 
@@ -240,7 +245,8 @@ export class RedisStore implements CacheStore {
    * the alongside entries (null when none were asked) come in the same reply.
    */
   private async find<T extends string | Buffer>(
-    { generationKeys, entryBase, alongside }: LookupKeys,
+    { generationKeys, entryBase }: LookupKeys,
+    alongside: readonly AlongsideEntry[],
     mget: (keys: string[]) => Promise<(T | null)[]>,
     script: (keys: string[], args: string[]) => Promise<[T | null, ...(T | null)[]]>,
     guessFirst = true,

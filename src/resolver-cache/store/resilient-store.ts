@@ -247,17 +247,16 @@ export class ResilientStore implements CacheStore {
     if (!attempt.ok) return { kind: 'unavailable', reason: attempt.reason };
     const { generations, entry } = attempt.value;
     const guard = this.guardFor(request.tag);
-    const alongside = attempt.value.alongside?.map((other) => {
+    const refusedStale = entry !== null && entry.storedAt < guard;
+    if (refusedStale) this.counters.refusedStale += 1;
+    const outcome = { kind: 'ok', generations, entry: refusedStale ? null : entry, refusedStale } as const;
+    if (attempt.value.alongside === undefined) return outcome;
+    const alongside = attempt.value.alongside.map((other) => {
       if (other === null || other.storedAt >= guard) return other;
       this.counters.refusedStale += 1;
       return null;
     });
-    const extra = alongside === undefined ? {} : { alongside };
-    if (entry !== null && entry.storedAt < guard) {
-      this.counters.refusedStale += 1;
-      return { kind: 'ok', generations, entry: null, refusedStale: true, ...extra };
-    }
-    return { kind: 'ok', generations, entry, refusedStale: false, ...extra };
+    return { ...outcome, alongside };
   }
 
   /** One call through the breaker, bounded by timeoutMs; never rejects. */
