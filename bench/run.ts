@@ -38,6 +38,12 @@ const SETTINGS = {
   rounds: intFromEnv('BENCH_ROUNDS', 3, 1, 20),
   durationSeconds: intFromEnv('BENCH_DURATION', 5, 1, 120),
   warmupSeconds: intFromEnv('BENCH_WARMUP', 1, 0, 30),
+  /**
+   * Seconds of unmeasured load on every scenario × contender before the first round, so that no
+   * process meets its first measured run with cold code (the all-miss gateway serves nothing
+   * else, while the uncached one has already computed big books in the hit scenario).
+   */
+  primeSeconds: intFromEnv('BENCH_PRIME', 3, 0, 60),
   connections: intFromEnv('BENCH_CONNECTIONS', 16, 1, 1000),
   /** Requests of the hit checks (after warm-up, they must cause no SQL and no computation). */
   hitCheckRequests: 200,
@@ -186,12 +192,13 @@ async function measure(
   admin: Redis,
   round: number,
   startAt: number,
+  timing: { readonly warmupSeconds: number; readonly durationSeconds: number } = SETTINGS,
 ): Promise<RunResult & { nextBody: number }> {
   const spec: LoadSpec = {
     url: server.graphqlUrl,
     connections: SETTINGS.connections,
-    warmupSeconds: SETTINGS.warmupSeconds,
-    durationSeconds: SETTINGS.durationSeconds,
+    warmupSeconds: timing.warmupSeconds,
+    durationSeconds: timing.durationSeconds,
     headers: { authorization: `Bearer ${token}` },
     bodies,
     startAt,
@@ -369,7 +376,7 @@ async function checkServices(admin: Redis): Promise<void> {
 
 async function main(): Promise<void> {
   log(
-    `bench: ${SETTINGS.rounds} rounds × ${SETTINGS.durationSeconds} s runs (warm-up ${SETTINGS.warmupSeconds} s), ` +
+    `bench: ${SETTINGS.rounds} rounds × ${SETTINGS.durationSeconds} s runs (warm-up ${SETTINGS.warmupSeconds} s, priming ${SETTINGS.primeSeconds} s), ` +
       `${SETTINGS.connections} connections, ${os.cpus().length} CPUs, node ${process.version}; scenarios ${SCENARIOS.map((s) => s.id).join(', ')}`,
   );
   for (const url of [PG_BASE_URL, REDIS_BASE_URL]) {
@@ -419,6 +426,19 @@ async function main(): Promise<void> {
     // list (by then even the gateway's one-minute memory of portfolios has forgotten it).
     const nextBody = new Map<string, number>();
     const perRound = SCENARIOS.reduce((n, s) => n + s.contenders.length, 0);
+    if (SETTINGS.primeSeconds > 0) {
+      for (const scenario of SCENARIOS) {
+        for (const contender of scenario.contenders) {
+          const key = `${scenario.id}|${contender}`;
+          const primed = await measure(scenario, servers.get(contender)!, bodies.get(scenario.id)!, token, admin, 0, nextBody.get(key) ?? 0, {
+            warmupSeconds: SETTINGS.primeSeconds,
+            durationSeconds: 1,
+          });
+          nextBody.set(key, primed.nextBody);
+          log(`priming ${scenario.id.padEnd(11)} × ${contender.padEnd(14)} ${fixed(primed.rps, 0).padStart(6)} rps (not measured)`);
+        }
+      }
+    }
     for (let round = 1; round <= SETTINGS.rounds; round++) {
       // Interleaved: the scenario order and the contender order within each rotate every round.
       const order = rotate(SCENARIOS, round - 1).flatMap((s) => rotate(s.contenders, round - 1).map((c) => [s, c] as const));
