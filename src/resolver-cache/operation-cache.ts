@@ -244,7 +244,8 @@ export class OperationCache<TContext extends object> {
    * `fill` stores it once Apollo has serialized it. Errors are never stored.
    */
   apolloPlugin(): ApolloServerPlugin<TContext> {
-    // One listener for every request: nothing is allocated for requests that are not misses.
+    // One listener, for expected misses only: other requests get none, so Apollo has no hook of
+    // this plugin to call for them.
     const listener: GraphQLRequestListener<TContext> = {
       willSendResponse: ({ contextValue, response }) => {
         const pending = pendingOf(contextValue);
@@ -255,7 +256,8 @@ export class OperationCache<TContext extends object> {
       },
     };
     const started = Promise.resolve(listener);
-    return { requestDidStart: () => started };
+    const none = Promise.resolve();
+    return { requestDidStart: ({ contextValue }) => (pendingOf(contextValue) ? started : none) };
   }
 
   /**

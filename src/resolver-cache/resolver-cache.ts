@@ -31,6 +31,9 @@ export class CachePolicyError extends Error {
   override readonly name = 'CachePolicyError';
 }
 
+/** Documents whose mayResolveCached answer is remembered; the memory starts over past it. */
+const MAX_REMEMBERED_DOCUMENTS = 1_000;
+
 const STORED_WHOLE = Symbol('resolver-cache.response-stored-whole');
 /** The request's field reports, on its context (own property: Apollo's copy of the context keeps it). */
 const REPORTS = Symbol('resolver-cache.reports');
@@ -92,6 +95,8 @@ export class ResolverCache<TContext extends object> {
   /** Lingers 1 s: covers the gap between a reader's miss and the leader's store write. */
   private readonly flights: SingleFlight<{ readonly value: unknown; readonly startedAt: number; stored: boolean }>;
   private readonly fields = new Map<string, CachedField<TContext>>();
+  /** Query text → whether it names a cached field (see mayResolveCached). */
+  private readonly namesCached = new Map<string, boolean>();
 
   constructor(options: ResolverCacheOptions<TContext>) {
     this.store = options.store;
@@ -127,9 +132,27 @@ export class ResolverCache<TContext extends object> {
   }
 
   /**
+   * Whether a document may resolve a cached field: its text names one (as a field, under an alias,
+   * in a fragment, or only in a comment: false positives only cost a listener). Remembered by
+   * query text. A request whose document names none gets no listener at all, so Apollo's hooks
+   * have nothing to call for it (a query of uncached fields costs the cache nothing).
+   */
+  mayResolveCached(query: string | undefined): boolean {
+    if (query === undefined) return true;
+    const known = this.namesCached.get(query);
+    if (known !== undefined) return known;
+    const names = [...new Set([...this.fields.keys()].map((coordinate) => coordinate.slice(coordinate.indexOf('.') + 1)))];
+    const found = names.some((name) => query.includes(name));
+    if (this.namesCached.size >= MAX_REMEMBERED_DOCUMENTS) this.namesCached.clear();
+    this.namesCached.set(query, found);
+    return found;
+  }
+
+  /**
    * Adds `extensions.cache` (one report per cached field of the operation) to responses. The
-   * listener is one object for every request, and a request that resolves no cached field
-   * allocates nothing: its reports are created on the context by the first cached field.
+   * listener is one object for every request that may resolve a cached field (others get none),
+   * and a request that resolves none allocates nothing: its reports are created on the context by
+   * the first cached field.
    */
   apolloPlugin(): ApolloServerPlugin<TContext> {
     const listener: GraphQLRequestListener<TContext> = {
@@ -143,7 +166,8 @@ export class ResolverCache<TContext extends object> {
       },
     };
     const started = Promise.resolve(listener);
-    return { requestDidStart: () => started };
+    const none = Promise.resolve();
+    return { requestDidStart: ({ request }) => (this.mayResolveCached(request.query) ? started : none) };
   }
 
   /** Bumps the generations of `kinds` within `scope`: every dependent entry becomes unreachable. */

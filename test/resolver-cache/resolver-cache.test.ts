@@ -2,6 +2,7 @@ import { ApolloServer } from '@apollo/server';
 import { buildSchema, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import type { FieldReport } from '../../src/resolver-cache/outcome';
 import type { CachePolicy } from '../../src/resolver-cache/policy';
+import { OperationCache } from '../../src/resolver-cache/operation-cache';
 import { CachePolicyError, ResolverCache } from '../../src/resolver-cache/resolver-cache';
 import type { CacheStore } from '../../src/resolver-cache/store/cache-store';
 import { MemoryStore } from '../../src/resolver-cache/store/memory-store';
@@ -221,6 +222,33 @@ describe('ResolverCache on a toy schema', () => {
     expect([...cache.cachedFields.keys()].sort()).toEqual(['Query.forecast', 'Query.weather']);
     expect((await run('{ ping }')).reports).toEqual([]);
     expect((await run('mutation { report(city: "Oslo", celsius: 1) { city } }')).reports).toEqual([]);
+  });
+
+  it('gives Apollo no listener for a document naming no cached field, and reports through aliases and fragments', async () => {
+    const { run, cache } = setup();
+    const plugin = cache.apolloPlugin();
+    const listenerFor = (query: string | undefined) =>
+      plugin.requestDidStart!({ request: { query } } as Parameters<NonNullable<typeof plugin.requestDidStart>>[0]);
+    expect(await listenerFor('{ ping __typename }')).toBeUndefined();
+    expect(await listenerFor('{ w: weather(city: "Oslo") { city } }')).toBeDefined();
+    // Without the text (an unresolved persisted query) nothing can be ruled out.
+    expect(await listenerFor(undefined)).toBeDefined();
+    expect(cache.mayResolveCached('query { ping } # forecast')).toBe(true);
+    const viaFragment = await run('query { ...F } fragment F on Query { here: forecast(city: "Lisbon") { city } }');
+    expect(viaFragment.reports).toEqual([expect.objectContaining({ path: 'here', coordinate: 'Query.forecast', status: 'miss' })]);
+    expect((await run('{ ping }')).reports).toEqual([]);
+  });
+
+  it("gives the operation cache's plugin a listener only for a request it expects to fill", async () => {
+    const { cache, store } = setup();
+    const operations = new OperationCache<Ctx>(cache.apply(buildSchema(SDL)), cache, store);
+    const plugin = operations.apolloPlugin();
+    const listenerFor = (contextValue: Ctx) =>
+      plugin.requestDidStart!({ contextValue } as Parameters<NonNullable<typeof plugin.requestDidStart>>[0]);
+    const context: Ctx = { user: 'u1', allowed: ['Oslo'] };
+    expect(await listenerFor(context)).toBeUndefined();
+    operations.expect(context, { tag: 'Oslo', baseKey: 'k', generations: [1], ttlSeconds: 5, startedAt: 0, fieldLookups: new Map() });
+    expect(await listenerFor(context)).toBeDefined();
   });
 
   it('answers from the resolver when the store fails, counting the error', async () => {
