@@ -258,6 +258,37 @@ async function measure(
 }
 
 /**
+ * Where runs start in each scenario's list of bodies. Every contender of a scenario starts a pass
+ * (the priming, then each round) at the same place, and the next pass starts past the furthest any
+ * of them got: contenders compared within a round serve the same requests (the all-miss runs, the
+ * same portfolios in the same order), and a pass does not repeat the one before. A contender that
+ * got less far meets portfolios it has not seen in the next pass; one that got further, portfolios
+ * it saw at least a pass ago.
+ */
+class Cursors {
+  private readonly start = new Map<string, number>();
+  private readonly furthest = new Map<string, number>();
+
+  constructor(private readonly lengths: ReadonlyMap<string, number>) {}
+
+  startOf(scenario: string): number {
+    return this.start.get(scenario) ?? 0;
+  }
+
+  /** A run of `scenario` in this pass stopped before body `next`. */
+  ran(scenario: string, next: number): void {
+    const length = this.lengths.get(scenario) ?? 1;
+    const distance = (next - this.startOf(scenario) + length) % length;
+    this.furthest.set(scenario, Math.max(this.furthest.get(scenario) ?? 0, distance));
+  }
+
+  endPass(): void {
+    for (const [scenario, distance] of this.furthest) this.start.set(scenario, (this.startOf(scenario) + distance) % (this.lengths.get(scenario) ?? 1));
+    this.furthest.clear();
+  }
+}
+
+/**
  * Seconds the cached answer still has to live, from what the answer says: the gateway's
  * `extensions.cache` (ttlSeconds − ageSeconds per cached field), Apollo's `cache-control: max-age`
  * minus its `age` header; null when the answer is not cached at all.
@@ -421,23 +452,20 @@ async function main(): Promise<void> {
 
     const runs: RunResult[] = [];
     const bodies = new Map(SCENARIOS.map((s) => [s.id, s.bodies(data)]));
-    // Where each contender's next run of a scenario starts in its list of bodies: the all-miss runs
-    // continue through the portfolios, so a process meets a portfolio again only after the whole
-    // list (by then even the gateway's one-minute memory of portfolios has forgotten it).
-    const nextBody = new Map<string, number>();
+    const cursors = new Cursors(new Map([...bodies].map(([id, list]) => [id, list.length])));
     const perRound = SCENARIOS.reduce((n, s) => n + s.contenders.length, 0);
     if (SETTINGS.primeSeconds > 0) {
       for (const scenario of SCENARIOS) {
         for (const contender of scenario.contenders) {
-          const key = `${scenario.id}|${contender}`;
-          const primed = await measure(scenario, servers.get(contender)!, bodies.get(scenario.id)!, token, admin, 0, nextBody.get(key) ?? 0, {
+          const primed = await measure(scenario, servers.get(contender)!, bodies.get(scenario.id)!, token, admin, 0, cursors.startOf(scenario.id), {
             warmupSeconds: SETTINGS.primeSeconds,
             durationSeconds: 1,
           });
-          nextBody.set(key, primed.nextBody);
+          cursors.ran(scenario.id, primed.nextBody);
           log(`priming ${scenario.id.padEnd(11)} × ${contender.padEnd(14)} ${fixed(primed.rps, 0).padStart(6)} rps (not measured)`);
         }
       }
+      cursors.endPass();
     }
     for (let round = 1; round <= SETTINGS.rounds; round++) {
       // Interleaved: the scenario order and the contender order within each rotate every round.
@@ -446,9 +474,8 @@ async function main(): Promise<void> {
         const server = servers.get(contender)!;
         const waited = scenario.hit && CACHING.has(contender) ? await primeFresh(server, bodies.get(scenario.id)![0]!, token) : 0;
         if (waited > 0) log(`${scenario.id} × ${contender}: waited ${waited.toFixed(0)} s for the entry to expire (it would have mid-run)`);
-        const key = `${scenario.id}|${contender}`;
-        const { nextBody: next, ...result } = await measure(scenario, server, bodies.get(scenario.id)!, token, admin, round, nextBody.get(key) ?? 0);
-        nextBody.set(key, next);
+        const { nextBody: next, ...result } = await measure(scenario, server, bodies.get(scenario.id)!, token, admin, round, cursors.startOf(scenario.id));
+        cursors.ran(scenario.id, next);
         runs.push(result);
         log(
           `round ${round}/${SETTINGS.rounds} run ${String(i + 1).padStart(2)}/${perRound} ${scenario.id.padEnd(11)} × ${contender.padEnd(14)} ` +
@@ -458,6 +485,7 @@ async function main(): Promise<void> {
             (result.non2xx + result.errors + result.timeouts > 0 ? `  ERRORS non2xx ${result.non2xx} errors ${result.errors} timeouts ${result.timeouts}` : ''),
         );
       }
+      cursors.endPass();
     }
 
     const invalidation: InvalidationResult[] = await measureInvalidation([100, 100_000], log);
