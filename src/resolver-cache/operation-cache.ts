@@ -7,7 +7,7 @@ import {
 import { stableJson } from './cache-key';
 import type { CacheHooks, FieldReport } from './outcome';
 import { factName } from './policy';
-import { markStoredWhole, offerLookups, type CachedField, type ResolverCache } from './resolver-cache';
+import { markStoredWhole, MAX_REMEMBERED_QUERY_CHARS, offerLookups, type CachedField, type ResolverCache } from './resolver-cache';
 import type { CacheStore, LookupResult } from './store/cache-store';
 
 /**
@@ -278,6 +278,8 @@ export class OperationCache<TContext extends object> {
   }
 
   private planFor(request: OperationRequest): Plan<TContext> | null {
+    // A document this long is not worth a plan; remembering it would let requests fill memory.
+    if (request.query.length > MAX_REMEMBERED_QUERY_CHARS) return null;
     const name = request.operationName ?? '';
     let byName = this.plans.get(request.query);
     const known = byName?.get(name);

@@ -33,6 +33,8 @@ export class CachePolicyError extends Error {
 
 /** Documents whose mayResolveCached answer is remembered; the memory starts over past it. */
 const MAX_REMEMBERED_DOCUMENTS = 1_000;
+/** Longer documents are scanned every time, never kept: the memory stays small whatever is sent. */
+export const MAX_REMEMBERED_QUERY_CHARS = 16_384;
 
 const STORED_WHOLE = Symbol('resolver-cache.response-stored-whole');
 /** The request's field reports, on its context (own property: Apollo's copy of the context keeps it). */
@@ -143,6 +145,7 @@ export class ResolverCache<TContext extends object> {
     if (known !== undefined) return known;
     const names = [...new Set([...this.fields.keys()].map((coordinate) => coordinate.slice(coordinate.indexOf('.') + 1)))];
     const found = names.some((name) => query.includes(name));
+    if (query.length > MAX_REMEMBERED_QUERY_CHARS) return found;
     if (this.namesCached.size >= MAX_REMEMBERED_DOCUMENTS) this.namesCached.clear();
     this.namesCached.set(query, found);
     return found;

@@ -2,6 +2,7 @@ import { print } from 'graphql';
 import { Redis } from 'ioredis';
 import { BookDocument, MarkToMarketDocument, RiskLiveDocument } from '../../client/generated/graphql';
 import type { FieldReport } from '../../src/resolver-cache/outcome';
+import { MAX_REMEMBERED_QUERY_CHARS } from '../../src/resolver-cache/resolver-cache';
 import type { CacheStore } from '../../src/resolver-cache/store/cache-store';
 import { MemoryStore } from '../../src/resolver-cache/store/memory-store';
 import { RedisStore } from '../../src/resolver-cache/store/redis-store';
@@ -66,6 +67,24 @@ describe.each(stores)('the operation cache on %s', (_name, code, makeStore) => {
     expect(reports(second)).toEqual([
       { path: 'book', coordinate: 'Query.book', typeName: 'Book', status: 'hit', ageSeconds: 0, ttlSeconds: 30 },
     ]);
+  });
+
+  it('plans no document longer than it remembers: such a book is answered by execution, cached at field level', async () => {
+    const padded = `${print(BookDocument)}\n# ${'x'.repeat(MAX_REMEMBERED_QUERY_CHARS)}`;
+    const send = async () => {
+      const response = await fetch(gw.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: padded, variables: { portfolioId: fund.code } }),
+      });
+      return (await response.json()) as GraphQLResponse<unknown>;
+    };
+    await send();
+    const hitsBefore = await metric('pms_operation_cache_hits_total');
+    const again = await send();
+    expect(await metric('pms_operation_cache_hits_total')).toBe(hitsBefore);
+    expect(again.errors).toBeUndefined();
+    expect(reports(again)).toEqual([expect.objectContaining({ path: 'book', status: 'hit' })]);
   });
 
   it('answers a hit with the bytes of the miss before it, but for the status of the report', async () => {
