@@ -111,6 +111,9 @@ const INVALIDATION_TARGET: Target = { op: '<', value: 1 };
 const RSS_TARGET: Target = { op: '<', value: 250 };
 /** All-miss: a hit now and then (a portfolio asked again within its 1 s TTL) is tolerated below this. */
 const MISS_HIT_TOLERANCE = 0.01;
+/** Relative difference of SQL statements per request above which two all-miss runs did not do the same work. */
+const SAME_WORK_TOLERANCE = 0.05;
+const fixedSql = (n: number | null): string => (n === null ? '–' : n.toFixed(2));
 
 function meets(value: number, target: Target): boolean {
   switch (target.op) {
@@ -188,6 +191,25 @@ export function summarize(
       name: 'all-miss really misses',
       ok: worst < MISS_HIT_TOLERANCE,
       detail: `cache hits per request ≤ ${worst.toFixed(4)} in every round (from the gateway's /metrics)`,
+    });
+  }
+
+  // Both all-miss contenders must do the same work in a round: a contender that served more than
+  // the whole list of portfolios in a run met some of them again within the gateway's one-minute
+  // memory of portfolios, and ran fewer statements per request than the other.
+  const unequal: string[] = [];
+  for (const round of [...new Set(runs.map((r) => r.round))]) {
+    const pair = runs.filter((r) => r.round === round && r.scenario === 'miss');
+    const sql = pair.map((r) => r.sqlPerRequest ?? Number.NaN);
+    if (sql.length === 2 && Math.abs(sql[0]! - sql[1]!) > SAME_WORK_TOLERANCE * Math.max(sql[0]!, sql[1]!)) {
+      unequal.push(`round ${round}: ${pair.map((r) => `${r.contender} ${fixedSql(r.sqlPerRequest)}`).join(', ')} SQL/req`);
+    }
+  }
+  if (missRuns.length > 0) {
+    allChecks.push({
+      name: 'all-miss contenders do the same work',
+      ok: unequal.length === 0,
+      detail: unequal.length === 0 ? `SQL statements per request within ${SAME_WORK_TOLERANCE * 100}% of each other in every round` : unequal.join('; '),
     });
   }
 
