@@ -97,6 +97,8 @@ export class ResolverCache<TContext extends object> {
   /** Lingers 1 s: covers the gap between a reader's miss and the leader's store write. */
   private readonly flights: SingleFlight<{ readonly value: unknown; readonly startedAt: number; stored: boolean }>;
   private readonly fields = new Map<string, CachedField<TContext>>();
+  /** The names of the cached fields (without their types), once each. */
+  private fieldNames: readonly string[] = [];
   /** Query text → whether it names a cached field (see mayResolveCached). */
   private readonly namesCached = new Map<string, boolean>();
 
@@ -130,6 +132,8 @@ export class ResolverCache<TContext extends object> {
       this.fields.set(cached.coordinate, cached);
       field.resolve = this.wrap(cached, field.resolve ?? defaultFieldResolver);
     }
+    this.fieldNames = [...new Set([...this.fields.values()].map((cached) => cached.coordinate.slice(cached.coordinate.indexOf('.') + 1)))];
+    this.namesCached.clear();
     return schema;
   }
 
@@ -143,8 +147,7 @@ export class ResolverCache<TContext extends object> {
     if (query === undefined) return true;
     const known = this.namesCached.get(query);
     if (known !== undefined) return known;
-    const names = [...new Set([...this.fields.keys()].map((coordinate) => coordinate.slice(coordinate.indexOf('.') + 1)))];
-    const found = names.some((name) => query.includes(name));
+    const found = this.fieldNames.some((name) => query.includes(name));
     if (query.length > MAX_REMEMBERED_QUERY_CHARS) return found;
     if (this.namesCached.size >= MAX_REMEMBERED_DOCUMENTS) this.namesCached.clear();
     this.namesCached.set(query, found);
