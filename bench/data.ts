@@ -16,7 +16,7 @@ export const DATA_SHAPE = {
   bigPositions: 200,
   instruments: 40,
   /** Portfolios of the all-miss path: each request asks for the next one. */
-  missPortfolios: 1_500,
+  missPortfolios: 3_000,
   missPositions: 20,
   missDays: 60,
 } as const;
