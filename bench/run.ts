@@ -41,7 +41,10 @@ const SETTINGS = {
   /**
    * Seconds of unmeasured load on every scenario × contender before the first round, so that no
    * process meets its first measured run with cold code (the all-miss gateway serves nothing
-   * else, while the uncached one has already computed big books in the hit scenario).
+   * else, while the uncached one has already computed big books in the hit scenario). The
+   * all-miss scenario gets three times as long: what warms code is requests, not seconds, and it
+   * serves ~150 a second (a fresh gateway's threads besides the main one spend ~2.5 ms per miss
+   * over its first ~550 misses, ~1–1.4 ms from ~750 on).
    */
   primeSeconds: intFromEnv('BENCH_PRIME', 3, 0, 60),
   connections: intFromEnv('BENCH_CONNECTIONS', 16, 1, 1000),
@@ -106,6 +109,9 @@ function selectScenarios(raw: string | undefined): readonly Scenario[] {
 }
 
 const SCENARIOS = selectScenarios(process.env.BENCH_SCENARIOS);
+
+/** How many times BENCH_PRIME the all-miss scenario is primed (see SETTINGS.primeSeconds). */
+const MISS_PRIME_FACTOR = 3;
 
 /**
  * BENCH_NODE_ARGS (space-separated) go to `node` before every contender server's script, e.g.
@@ -458,7 +464,7 @@ async function main(): Promise<void> {
       for (const scenario of SCENARIOS) {
         for (const contender of scenario.contenders) {
           const primed = await measure(scenario, servers.get(contender)!, bodies.get(scenario.id)!, token, admin, 0, cursors.startOf(scenario.id), {
-            warmupSeconds: SETTINGS.primeSeconds,
+            warmupSeconds: SETTINGS.primeSeconds * (scenario.hit ? 1 : MISS_PRIME_FACTOR),
             durationSeconds: 1,
           });
           cursors.ran(scenario.id, primed.nextBody);
