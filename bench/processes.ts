@@ -2,7 +2,7 @@
 // to stop over IPC, killed if they do not) and their measurements from /proc (CPU time, peak
 // RSS). Every child is tracked so that a failure or Ctrl-C leaves nothing running.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { HOST, httpRequest, parsePrometheus } from './common';
 
@@ -162,10 +162,32 @@ function ticksPerSecond(): number {
 
 /** utime + stime of a process, in µs (from /proc/<pid>/stat). */
 export function cpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return statCpuMicros(`/proc/${pid}/stat`);
+}
+
+/** utime + stime, in µs, from a `stat` file of /proc (a process's or a thread's). */
+function statCpuMicros(statPath: string): number {
+  const stat = readFileSync(statPath, 'utf8');
   // Fields after the command name (which may hold spaces): state is [0], utime [11], stime [12].
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond();
+}
+
+/**
+ * utime + stime, in µs, of a process's threads other than its main one (V8's compiler and GC
+ * helpers, libuv's pool): the part of its CPU that a profile of the main thread does not show.
+ */
+export function otherThreadsCpuMicros(pid: number): number {
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    if (tid === String(pid)) continue;
+    try {
+      total += statCpuMicros(`/proc/${pid}/task/${tid}/stat`);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return total;
 }
 
 /** Peak resident set size of a process so far, in MB (VmHWM). */

@@ -18,6 +18,8 @@ export interface RunResult {
   readonly bytesPerResponse: number;
   /** Server process CPU (user + system) per request, µs. */
   readonly cpuUsPerRequest: number;
+  /** The part of cpuUsPerRequest spent on the server's threads other than its main one (compiler, GC helpers). */
+  readonly otherThreadsCpuUsPerRequest: number;
   /** Redis commands (INFO commandstats, whole server) per request; includes those run inside Lua scripts. */
   readonly redisCommandsPerRequest: number;
   /** Per command name (evalsha, get, set…), per request. */
@@ -48,6 +50,7 @@ export interface Cell {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly cpuUsPerRequest: number;
+  readonly otherThreadsCpuUsPerRequest: number;
   readonly redisCommandsPerRequest: number;
   readonly redisCpuUsPerRequest: number;
   readonly sqlPerRequest: number | null;
@@ -151,6 +154,7 @@ export function summarize(
       p50Ms: median(rs.map((r) => r.p50Ms)),
       p99Ms: median(rs.map((r) => r.p99Ms)),
       cpuUsPerRequest: median(rs.map((r) => r.cpuUsPerRequest)),
+      otherThreadsCpuUsPerRequest: median(rs.map((r) => r.otherThreadsCpuUsPerRequest)),
       redisCommandsPerRequest: median(rs.map((r) => r.redisCommandsPerRequest)),
       redisCpuUsPerRequest: median(rs.map((r) => r.redisCpuUsPerRequest)),
       sqlPerRequest: medianOrNull(rs.map((r) => r.sqlPerRequest)),

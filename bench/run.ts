@@ -19,7 +19,7 @@ import { ensureBenchData, type BenchData } from './data';
 import { attributionBody, bookBody, riskLiveBody, trivialBody } from './documents';
 import { measureInvalidation, type InvalidationResult } from './invalidation';
 import type { LoadMessage, LoadResult, LoadSpec } from './load';
-import { childEnv, ContenderServer, cpuMicros, peakRssMb, spawnNode, stopAllChildren, stopChild } from './processes';
+import { childEnv, ContenderServer, cpuMicros, otherThreadsCpuMicros, peakRssMb, spawnNode, stopAllChildren, stopChild } from './processes';
 import { formatReport, summarize, type Check, type ContenderName, type RunResult, type ScenarioId } from './report';
 
 // ---------------------------------------------------------------------------------------------
@@ -158,6 +158,7 @@ async function redisTotals(admin: Redis): Promise<{ calls: number; byCommand: Ma
 
 interface Snapshot {
   readonly cpuUs: number;
+  readonly otherThreadsCpuUs: number;
   readonly metrics: Map<string, number>;
   readonly redisCalls: number;
   readonly redisByCommand: Map<string, number>;
@@ -166,7 +167,7 @@ interface Snapshot {
 
 async function snapshot(server: ContenderServer, admin: Redis): Promise<Snapshot> {
   const [metrics, redis] = await Promise.all([server.counters(), redisTotals(admin)]);
-  return { cpuUs: cpuMicros(server.pid), metrics, redisCalls: redis.calls, redisByCommand: redis.byCommand, redisCpuSeconds: redis.cpuSeconds };
+  return { cpuUs: cpuMicros(server.pid), otherThreadsCpuUs: otherThreadsCpuMicros(server.pid), metrics, redisCalls: redis.calls, redisByCommand: redis.byCommand, redisCpuSeconds: redis.cpuSeconds };
 }
 
 /** Counter delta, or null when the server does not export it. */
@@ -243,6 +244,7 @@ async function measure(
       requests: load.requests,
       bytesPerResponse: load.bytesPerResponse,
       cpuUsPerRequest: (after.cpuUs - before.cpuUs) / n,
+      otherThreadsCpuUsPerRequest: (after.otherThreadsCpuUs - before.otherThreadsCpuUs) / n,
       redisCommandsPerRequest: (after.redisCalls - before.redisCalls) / n,
       redisCommandMix: Object.fromEntries(
         [...after.redisByCommand]
@@ -486,7 +488,7 @@ async function main(): Promise<void> {
         log(
           `round ${round}/${SETTINGS.rounds} run ${String(i + 1).padStart(2)}/${perRound} ${scenario.id.padEnd(11)} × ${contender.padEnd(14)} ` +
             `${fixed(result.rps, 0).padStart(6)} rps  p50 ${fixed(result.p50Ms, 2)} ms  p99 ${fixed(result.p99Ms, 2)} ms  ` +
-            `cpu ${fixed(result.cpuUsPerRequest, 0)} µs/req  redis ${fixed(result.redisCommandsPerRequest, 2)}/req  ` +
+            `cpu ${fixed(result.cpuUsPerRequest, 0)} µs/req (${fixed(result.otherThreadsCpuUsPerRequest, 0)} off the main thread)  redis ${fixed(result.redisCommandsPerRequest, 2)}/req  ` +
             `sql ${result.sqlPerRequest === null ? '–' : fixed(result.sqlPerRequest, 2)}/req` +
             (result.non2xx + result.errors + result.timeouts > 0 ? `  ERRORS non2xx ${result.non2xx} errors ${result.errors} timeouts ${result.timeouts}` : ''),
         );
