@@ -114,16 +114,17 @@ const SCENARIOS = selectScenarios(process.env.BENCH_SCENARIOS);
 const MISS_PRIME_FACTOR = 3;
 
 /**
- * BENCH_NODE_ARGS (space-separated) go to `node` before every contender server's script, e.g.
- * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them inside a run (each writes its profile
- * when the runner stops it).
+ * The `node` options of every contender server: `--no-memory-reducer`, then BENCH_NODE_ARGS
+ * (space-separated), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them inside a run
+ * (each writes its profile when the runner stops it).
+ *
+ * Every server runs as a long-lived service would. V8's memory reducer shrinks the heap of a
+ * process that goes idle, and the all-miss gateway sits idle ~90 s between its runs, while the
+ * uncached one is kept busy by the book scenario. It then paid 2,100–3,100 µs per miss on GC and
+ * compiler threads, against 600–1,200 (all-miss 0.76–0.79×); with the reducer off on every
+ * server, 740–875 against 616–772 (0.98×).
  */
 const SERVER_NODE_ARGS: readonly string[] = [
-  // Every server runs as a long-lived service would. V8's memory reducer shrinks the heap of a
-  // process that goes idle, and the all-miss gateway sits idle ~90 s between its runs, while the
-  // uncached one is kept busy by the book scenario. It then paid 2,100–3,100 µs per miss on GC and
-  // compiler threads, against 600–1,200 (all-miss 0.76–0.79×); with the reducer off on every
-  // server, 740–875 against 616–772 (0.98×).
   '--no-memory-reducer',
   ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0),
 ];
