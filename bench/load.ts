@@ -8,6 +8,8 @@ export interface LoadSpec {
   readonly url: string;
   readonly connections: number;
   readonly warmupSeconds: number;
+  /** When set, the warm-up is this many requests instead of warmupSeconds. */
+  readonly warmupRequests?: number;
   readonly durationSeconds: number;
   readonly headers: Readonly<Record<string, string>>;
   /** Request bodies, sent in turn (one: the same request every time; many: a different one each time). */
@@ -38,7 +40,8 @@ export type LoadMessage = { readonly type: 'spec'; readonly spec: LoadSpec } | {
 
 let next = 0;
 
-function run(spec: LoadSpec, seconds: number, latencies: number[] | null): Promise<LoadResult> {
+/** `length`: seconds, or a number of requests. */
+function run(spec: LoadSpec, length: { readonly seconds: number } | { readonly requests: number }, latencies: number[] | null): Promise<LoadResult> {
   const headers = { 'content-type': 'application/json', ...spec.headers };
   const bodies = spec.bodies;
   const rotate = bodies.length > 1;
@@ -47,7 +50,7 @@ function run(spec: LoadSpec, seconds: number, latencies: number[] | null): Promi
       {
         url: spec.url,
         connections: spec.connections,
-        duration: seconds,
+        ...('requests' in length ? { amount: length.requests } : { duration: length.seconds }),
         timeout: 10,
         method: 'POST',
         headers,
@@ -115,11 +118,12 @@ async function main(): Promise<void> {
   if (message.type !== 'spec') return;
   const spec = message.spec;
   next = spec.startAt;
-  if (spec.warmupSeconds > 0) await run(spec, spec.warmupSeconds, null);
+  if (spec.warmupRequests !== undefined) await run(spec, { requests: spec.warmupRequests }, null);
+  else if (spec.warmupSeconds > 0) await run(spec, { seconds: spec.warmupSeconds }, null);
   const go = waitFor('go');
   process.send({ type: 'warm' } satisfies LoadMessage);
   await go;
-  const result = await run(spec, spec.durationSeconds, []);
+  const result = await run(spec, { seconds: spec.durationSeconds }, []);
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.off('disconnect', orphaned);
   process.disconnect();

@@ -39,14 +39,12 @@ const SETTINGS = {
   durationSeconds: intFromEnv('BENCH_DURATION', 5, 1, 120),
   warmupSeconds: intFromEnv('BENCH_WARMUP', 1, 0, 30),
   /**
-   * Seconds of unmeasured load on every scenario × contender before the first round, so that no
-   * process meets its first measured run with cold code (the all-miss gateway serves nothing
-   * else, while the uncached one has already computed big books in the hit scenario). The
-   * all-miss scenario gets three times as long: what warms code is requests, not seconds, and it
-   * serves ~150 a second (a fresh gateway's threads besides the main one spend ~2.5 ms per miss
-   * over its first ~550 misses, ~1–1.4 ms from ~750 on).
+   * Unmeasured load on every scenario × contender before the first round, so that no process
+   * meets its first measured run with cold code: this many seconds of each scenario whose request
+   * is always the same, and one pass over the whole list of the all-miss scenario (see
+   * `primeLoad`). 0: no priming at all.
    */
-  primeSeconds: intFromEnv('BENCH_PRIME', 3, 0, 60),
+  primeSeconds: intFromEnv('BENCH_PRIME', 1, 0, 60),
   connections: intFromEnv('BENCH_CONNECTIONS', 16, 1, 1000),
   /** Requests of the hit checks (after warm-up, they must cause no SQL and no computation). */
   hitCheckRequests: 200,
@@ -68,6 +66,7 @@ const CONTENDERS: readonly ContenderSpec[] = [
     env: { REDIS_URL: redisUrl(GATEWAY_REDIS_DB), CACHE_TTL_BOOK: '1' },
     description: 'the gateway with the cache, CACHE_TTL_BOOK=1 (all-miss path)',
   },
+  { name: 'nocache-miss', script: 'gateway.js', env: { CACHE_ENABLED: 'false' }, description: 'the gateway, CACHE_ENABLED=false, used only for the all-miss path' },
   { name: 'response-cache', script: 'response-cache.js', env: {}, description: "same schema, Apollo's response cache on Redis DB 15 (reference)" },
   { name: 'floor', script: 'floor.js', env: {}, description: 'same schema, resolvers return constant objects' },
   { name: 'ceiling', script: 'ceiling.js', env: {}, description: 'bare node:http, one Redis GET of the book bytes' },
@@ -82,6 +81,11 @@ interface Scenario {
   readonly contenders: readonly ContenderName[];
   /** Hit scenarios: repeat requests must be answered without SQL or computation (checked). */
   readonly hit: boolean;
+  /**
+   * Each round runs the contenders twice, each time for half the duration, in mirrored order
+   * (A B B A, then B A A B): neither is always first, and each pair of half-runs is close in time.
+   */
+  readonly mirrored?: boolean;
   readonly bodies: (data: BenchData) => string[];
 }
 
@@ -93,7 +97,16 @@ const ALL_SCENARIOS: readonly Scenario[] = [
     hit: true,
     bodies: () => [bookBody(BIG_PORTFOLIO)],
   },
-  { id: 'miss', title: 'book, all-miss', contenders: ['cache-miss', 'nocache'], hit: false, bodies: (d) => d.missPortfolios.map(bookBody) },
+  {
+    id: 'miss',
+    title: 'book, all-miss',
+    // Two processes that serve nothing else, primed alike: the same history, so neither is warmer
+    // (the `nocache` gateway also computes big books in the book scenario, which warms its code).
+    contenders: ['cache-miss', 'nocache-miss'],
+    hit: false,
+    mirrored: true,
+    bodies: (d) => d.missPortfolios.map(bookBody),
+  },
   { id: 'trivial', title: 'trivial { __typename }', contenders: ['cache', 'floor'], hit: false, bodies: () => [trivialBody()] },
   { id: 'attribution', title: 'attribution, hit path', contenders: ['cache', 'response-cache', 'floor'], hit: true, bodies: () => [attributionBody(BIG_PORTFOLIO)] },
   { id: 'riskLive', title: 'riskLive, hit path', contenders: ['cache', 'response-cache', 'floor'], hit: true, bodies: () => [riskLiveBody(BIG_PORTFOLIO)] },
@@ -110,8 +123,21 @@ function selectScenarios(raw: string | undefined): readonly Scenario[] {
 
 const SCENARIOS = selectScenarios(process.env.BENCH_SCENARIOS);
 
-/** How many times BENCH_PRIME the all-miss scenario is primed (see SETTINGS.primeSeconds). */
-const MISS_PRIME_FACTOR = 3;
+/**
+ * The priming load of a scenario: BENCH_PRIME seconds, or, for a scenario with a list of requests
+ * (the all-miss one), the whole list once. A running gateway has met the portfolios it serves
+ * before: their generation counters exist in Redis and the instance knows them, so a miss is one
+ * MGET and one SET. Against a Redis emptied at the start of the run, the first request for a
+ * portfolio runs the lookup script instead, which creates its three generation keys (a TIME and
+ * three SETs in Lua: ~300–430 µs of Redis CPU per miss here, against ~200 for a miss of a known
+ * portfolio): a once-per-portfolio cost that the measured misses should not be made of. What warms
+ * code is requests too: a fresh gateway's threads besides the main one spend ~2.5 ms per miss over
+ * its first ~550 misses, ~1–1.4 ms from ~750 on.
+ */
+function primeLoad(list: readonly string[]): { readonly warmupSeconds: number; readonly warmupRequests?: number; readonly durationSeconds: number } {
+  // The short measured part only reports the rate; it is not kept.
+  return list.length > 1 ? { warmupSeconds: 0, warmupRequests: list.length, durationSeconds: 0.5 } : { warmupSeconds: SETTINGS.primeSeconds, durationSeconds: 0.5 };
+}
 
 /**
  * The `node` options of every contender server: `--no-memory-reducer`, then BENCH_NODE_ARGS
@@ -208,12 +234,13 @@ async function measure(
   admin: Redis,
   round: number,
   startAt: number,
-  timing: { readonly warmupSeconds: number; readonly durationSeconds: number } = SETTINGS,
+  timing: { readonly warmupSeconds: number; readonly warmupRequests?: number; readonly durationSeconds: number } = SETTINGS,
 ): Promise<RunResult & { nextBody: number }> {
   const spec: LoadSpec = {
     url: server.graphqlUrl,
     connections: SETTINGS.connections,
     warmupSeconds: timing.warmupSeconds,
+    ...(timing.warmupRequests === undefined ? {} : { warmupRequests: timing.warmupRequests }),
     durationSeconds: timing.durationSeconds,
     headers: { authorization: `Bearer ${token}` },
     bodies,
@@ -276,11 +303,11 @@ async function measure(
 
 /**
  * Where runs start in each scenario's list of bodies. Every contender of a scenario starts a pass
- * (the priming, then each round) at the same place, and the next pass starts past the furthest any
- * of them got: contenders compared within a round serve the same requests (the all-miss runs, the
- * same portfolios in the same order), and a pass does not repeat the one before. A contender that
- * got less far meets portfolios it has not seen in the next pass; one that got further, portfolios
- * it saw at least a pass ago.
+ * (the priming, then each round, or each half of a mirrored scenario's round) at the same place,
+ * and the next pass starts past the furthest any of them got: contenders compared within a round
+ * serve the same requests (the all-miss runs, the same portfolios in the same order), and a pass
+ * does not repeat the one before. A contender that got less far meets portfolios it has not seen
+ * in the next pass; one that got further, portfolios it saw at least a pass ago.
  */
 class Cursors {
   private readonly start = new Map<string, number>();
@@ -424,7 +451,7 @@ async function checkServices(admin: Redis): Promise<void> {
 
 async function main(): Promise<void> {
   log(
-    `bench: ${SETTINGS.rounds} rounds × ${SETTINGS.durationSeconds} s runs (warm-up ${SETTINGS.warmupSeconds} s, priming ${SETTINGS.primeSeconds} s), ` +
+    `bench: ${SETTINGS.rounds} rounds × ${SETTINGS.durationSeconds} s runs (warm-up ${SETTINGS.warmupSeconds} s, ${SETTINGS.primeSeconds > 0 ? `priming ${SETTINGS.primeSeconds} s, all-miss one pass over its list` : 'no priming'}), ` +
       `${SETTINGS.connections} connections, ${os.cpus().length} CPUs, node ${process.version}; scenarios ${SCENARIOS.map((s) => s.id).join(', ')}`,
   );
   for (const url of [PG_BASE_URL, REDIS_BASE_URL]) {
@@ -470,14 +497,12 @@ async function main(): Promise<void> {
     const runs: RunResult[] = [];
     const bodies = new Map(SCENARIOS.map((s) => [s.id, s.bodies(data)]));
     const cursors = new Cursors(new Map([...bodies].map(([id, list]) => [id, list.length])));
-    const perRound = SCENARIOS.reduce((n, s) => n + s.contenders.length, 0);
+    const perRound = SCENARIOS.reduce((n, s) => n + s.contenders.length * (s.mirrored ? 2 : 1), 0);
     if (SETTINGS.primeSeconds > 0) {
       for (const scenario of SCENARIOS) {
         for (const contender of scenario.contenders) {
-          const primed = await measure(scenario, servers.get(contender)!, bodies.get(scenario.id)!, token, admin, 0, cursors.startOf(scenario.id), {
-            warmupSeconds: SETTINGS.primeSeconds * (scenario.hit ? 1 : MISS_PRIME_FACTOR),
-            durationSeconds: 1,
-          });
+          const list = bodies.get(scenario.id)!;
+          const primed = await measure(scenario, servers.get(contender)!, list, token, admin, 0, cursors.startOf(scenario.id), primeLoad(list));
           cursors.ran(scenario.id, primed.nextBody);
           log(`priming ${scenario.id.padEnd(11)} × ${contender.padEnd(14)} ${fixed(primed.rps, 0).padStart(6)} rps (not measured)`);
         }
@@ -486,13 +511,21 @@ async function main(): Promise<void> {
     }
     for (let round = 1; round <= SETTINGS.rounds; round++) {
       // Interleaved: the scenario order and the contender order within each rotate every round.
-      const order = rotate(SCENARIOS, round - 1).flatMap((s) => rotate(s.contenders, round - 1).map((c) => [s, c] as const));
-      for (const [i, [scenario, contender]] of order.entries()) {
+      const order = rotate(SCENARIOS, round - 1).flatMap((s) => {
+        const contenders = rotate(s.contenders, round - 1);
+        const runs = s.mirrored ? [...contenders, ...[...contenders].reverse()] : contenders;
+        // The second half of a mirrored scenario starts past the portfolios of the first: no process
+        // meets again, seconds later, a portfolio it remembers.
+        return runs.map((c, k) => [s, c, s.mirrored === true && k === contenders.length - 1] as const);
+      });
+      for (const [i, [scenario, contender, endsHalf]] of order.entries()) {
+        const timing = scenario.mirrored ? { warmupSeconds: SETTINGS.warmupSeconds, durationSeconds: SETTINGS.durationSeconds / 2 } : SETTINGS;
         const server = servers.get(contender)!;
         const waited = scenario.hit && CACHING.has(contender) ? await primeFresh(server, bodies.get(scenario.id)![0]!, token) : 0;
         if (waited > 0) log(`${scenario.id} × ${contender}: waited ${waited.toFixed(0)} s for the entry to expire (it would have mid-run)`);
-        const { nextBody: next, ...result } = await measure(scenario, server, bodies.get(scenario.id)!, token, admin, round, cursors.startOf(scenario.id));
+        const { nextBody: next, ...result } = await measure(scenario, server, bodies.get(scenario.id)!, token, admin, round, cursors.startOf(scenario.id), timing);
         cursors.ran(scenario.id, next);
+        if (endsHalf) cursors.endPass();
         runs.push(result);
         log(
           `round ${round}/${SETTINGS.rounds} run ${String(i + 1).padStart(2)}/${perRound} ${scenario.id.padEnd(11)} × ${contender.padEnd(14)} ` +
