@@ -4,7 +4,7 @@ import {
   getArgumentValues, getVariableValues, Kind, OperationTypeNode, parse, validate, visit, type ASTNode, type DocumentNode, type FieldNode,
   type FormattedExecutionResult, type GraphQLField, type GraphQLSchema, type OperationDefinitionNode,
 } from 'graphql';
-import { stableJson } from './cache-key';
+import { KeyDigests, stableJson } from './cache-key';
 import type { CacheHooks, FieldReport } from './outcome';
 import { factName } from './policy';
 import { markStoredWhole, MAX_REMEMBERED_QUERY_CHARS, offerLookups, type CachedField, type ResolverCache } from './resolver-cache';
@@ -128,6 +128,7 @@ export class OperationCache<TContext extends object> {
   private readonly maxPlans: number;
   private readonly hooks: CacheHooks;
   private readonly now: () => number;
+  private readonly digests = new KeyDigests();
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -180,15 +181,8 @@ export class OperationCache<TContext extends object> {
     const facts = plan.kinds.map((k) => factName(k, scope));
     const keyVariables: Record<string, unknown> = {};
     for (const name of plan.keyVariables) keyVariables[name] = coerced.coerced[name];
-    const baseKey = createHash('sha256')
-      .update(plan.documentHash)
-      .update('\n')
-      .update(stableJson(keyVariables))
-      .update('\n')
-      .update(stableJson(identities))
-      .update('\n')
-      .update(tag)
-      .digest('base64url');
+    // Every hit of a document asks for the same key again: remembered, not hashed each time.
+    const baseKey = this.digests.of(`${plan.documentHash}\n${stableJson(keyVariables)}\n${stableJson(identities)}\n${tag}`);
     // The root fields' own entries are read in the same round trip: on a miss, execution serves
     // them (a book written through after a write) without asking the store again. Their keys are
     // computed only if the store reads them, or on a miss: a hit does not pay for them.

@@ -3,7 +3,7 @@ import {
   defaultFieldResolver, getNamedType, isObjectType, type GraphQLField, type GraphQLFieldResolver, type GraphQLResolveInfo,
   type GraphQLSchema, type ResponsePath,
 } from 'graphql';
-import { baseKey } from './cache-key';
+import { baseKey, KeyDigests } from './cache-key';
 import { cachedTtl } from './directive';
 import { toReport, type CacheHooks, type CacheOutcome, type FieldReport } from './outcome';
 import { factName, type CachePolicy, type FieldPolicy } from './policy';
@@ -101,6 +101,8 @@ export class ResolverCache<TContext extends object> {
   private fieldNames: readonly string[] = [];
   /** Query text → whether it names a cached field (see mayResolveCached). */
   private readonly namesCached = new Map<string, boolean>();
+  /** The operation cache computes a root field's key before execution, the field again: one hash. */
+  private readonly digests = new KeyDigests();
 
   constructor(options: ResolverCacheOptions<TContext>) {
     this.store = options.store;
@@ -122,7 +124,7 @@ export class ResolverCache<TContext extends object> {
 
   /** The base key a field's entry is stored under, for an identity the policy gave (its args and scope). */
   fieldBaseKey(cached: CachedField<TContext>, args: Readonly<Record<string, unknown>>, scope: string): string {
-    return baseKey(cached.coordinate, args, scope);
+    return baseKey(cached.coordinate, args, scope, this.digests);
   }
 
   /** Validates the policy against the schema and wraps the cached fields in place. */
@@ -189,7 +191,7 @@ export class ResolverCache<TContext extends object> {
   async warm(coordinate: string, scope: string, args: Readonly<Record<string, unknown>>, compute: () => Promise<unknown>): Promise<void> {
     const cached = this.fields.get(coordinate);
     if (!cached) throw new CachePolicyError(`${coordinate} is not a cached field`);
-    const key = baseKey(coordinate, args, scope);
+    const key = baseKey(coordinate, args, scope, this.digests);
     const facts = cached.dependsOn.map((k) => factName(k, scope));
     const startedAt = this.now();
     const { generations } = await this.store.lookup({ tag: scope, facts, baseKey: key });
@@ -291,7 +293,7 @@ export class ResolverCache<TContext extends object> {
       // Taken before anything is read: an entry's storedAt never claims data fresher than it is
       // (the resilient store's stale guard compares it with the end of an outage).
       const startedAt = this.now();
-      const key = baseKey(cached.coordinate, identity.args, tag);
+      const key = baseKey(cached.coordinate, identity.args, tag, this.digests);
       const facts = cached.dependsOn.map((k) => factName(k, tag));
       const offered = info.path.prev === undefined ? offeredLookup(context, key) : undefined;
       const found = offered ?? (await this.safeLookup(cached, tag, facts, key));

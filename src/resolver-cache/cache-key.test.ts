@@ -1,0 +1,57 @@
+import * as crypto from 'node:crypto';
+import { baseKey, KeyDigests, MAX_REMEMBERED_KEY_INPUT_CHARS, stableJson } from './cache-key';
+
+const sha256 = (...parts: string[]): string => {
+  const hash = crypto.createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest('base64url');
+};
+
+describe('stableJson', () => {
+  it('sorts object keys at every depth and leaves out undefined values', () => {
+    expect(stableJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: undefined } })).toBe('{"a":{"d":[2,{"e":0,"f":1}]},"b":1}');
+    expect(stableJson({ x: 1, y: 2 })).toBe(stableJson({ y: 2, x: 1 }));
+  });
+});
+
+describe('baseKey', () => {
+  it('is the SHA-256 of coordinate, arguments and scope, with or without remembered digests', () => {
+    const args = { portfolioId: 'p1', period: 'MTD' };
+    const expected = sha256('Query.book', '\n', '{"period":"MTD","portfolioId":"p1"}', '\n', 'portfolio:p1');
+    const digests = new KeyDigests();
+    expect(baseKey('Query.book', args, 'portfolio:p1')).toBe(expected);
+    expect(baseKey('Query.book', args, 'portfolio:p1', digests)).toBe(expected);
+    expect(baseKey('Query.book', { period: 'MTD', portfolioId: 'p1' }, 'portfolio:p1', digests)).toBe(expected);
+    expect(baseKey('Query.book', args, 'portfolio:p2', digests)).not.toBe(expected);
+  });
+});
+
+describe('KeyDigests', () => {
+  it('is SHA-256 in base64url by default', () => {
+    expect(new KeyDigests().of('a\nb')).toBe(sha256('a\nb'));
+  });
+
+  it('hashes an input once while it is remembered', () => {
+    const hashed: string[] = [];
+    const digests = new KeyDigests(10, (input) => {
+      hashed.push(input);
+      return `#${input}`;
+    });
+    expect(digests.of('a')).toBe('#a');
+    expect(digests.of('b')).toBe('#b');
+    expect(digests.of('a')).toBe('#a');
+    expect(hashed).toEqual(['a', 'b']);
+  });
+
+  it('starts over past maxEntries, and never keeps a long input', () => {
+    const digests = new KeyDigests(2);
+    digests.of('one');
+    digests.of('two');
+    expect(digests.size).toBe(2);
+    digests.of('three');
+    expect(digests.size).toBe(1);
+    const long = 'x'.repeat(MAX_REMEMBERED_KEY_INPUT_CHARS + 1);
+    expect(digests.of(long)).toBe(sha256(long));
+    expect(digests.size).toBe(1);
+  });
+});
