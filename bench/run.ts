@@ -145,10 +145,11 @@ function primeLoad(list: readonly string[]): { readonly warmupSeconds: number; r
  * (each writes its profile when the runner stops it).
  *
  * Every server runs as a long-lived service would. V8's memory reducer shrinks the heap of a
- * process that goes idle, and the all-miss gateway sits idle ~90 s between its runs, while the
- * uncached one is kept busy by the book scenario. It then paid 2,100–3,100 µs per miss on GC and
- * compiler threads, against 600–1,200 (all-miss 0.76–0.79×); with the reducer off on every
- * server, 740–875 against 616–772 (0.98×).
+ * process that goes idle, and most servers sit idle for a minute or more between their runs. When
+ * the all-miss gateway was compared with the uncached gateway of the book scenario (kept busy in
+ * between), it paid 2,100–3,100 µs per miss on GC and compiler threads after each idle period,
+ * against 600–1,200 (all-miss 0.76–0.79×); with the reducer off on every server, 740–875 against
+ * 616–772 (0.98×).
  */
 const SERVER_NODE_ARGS: readonly string[] = [
   '--no-memory-reducer',
