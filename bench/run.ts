@@ -36,7 +36,11 @@ function intFromEnv(name: string, fallback: number, min: number, max: number): n
 
 const SETTINGS = {
   rounds: intFromEnv('BENCH_ROUNDS', 3, 1, 20),
-  durationSeconds: intFromEnv('BENCH_DURATION', 5, 1, 120),
+  /**
+   * Seconds of a measured run. A paired scenario's runs are half as long (and so is their
+   * warm-up), a scenario with a `share` runs that share of it.
+   */
+  durationSeconds: intFromEnv('BENCH_DURATION', 4, 1, 120),
   warmupSeconds: intFromEnv('BENCH_WARMUP', 1, 0, 30),
   /**
    * Unmeasured load on every scenario × contender before the first round, so that no process
@@ -67,6 +71,13 @@ const CONTENDERS: readonly ContenderSpec[] = [
     description: 'the gateway with the cache, CACHE_TTL_BOOK=1 (all-miss path)',
   },
   { name: 'nocache-miss', script: 'gateway.js', env: { CACHE_ENABLED: 'false' }, description: 'the gateway, CACHE_ENABLED=false, used only for the all-miss path' },
+  {
+    name: 'cache-trivial',
+    script: 'gateway.js',
+    env: { REDIS_URL: redisUrl(GATEWAY_REDIS_DB) },
+    description: 'the gateway with the cache, used only for the trivial query',
+  },
+  { name: 'floor-trivial', script: 'floor.js', env: {}, description: 'the floor, used only for the trivial query' },
   { name: 'response-cache', script: 'response-cache.js', env: {}, description: "same schema, Apollo's response cache on Redis DB 15 (reference)" },
   { name: 'floor', script: 'floor.js', env: {}, description: 'same schema, resolvers return constant objects' },
   { name: 'ceiling', script: 'ceiling.js', env: {}, description: 'bare node:http, one Redis GET of the book bytes' },
@@ -82,10 +93,15 @@ interface Scenario {
   /** Hit scenarios: repeat requests must be answered without SQL or computation (checked). */
   readonly hit: boolean;
   /**
-   * Each round runs the contenders twice, each time for half the duration, in mirrored order
-   * (A B B A, then B A A B): neither is always first, and each pair of half-runs is close in time.
+   * Paired scenarios (two contenders whose ratio sits near its target) run this many pairs of
+   * half-runs per round (half the duration, half the warm-up each), in alternating order: with 4,
+   * A B B A A B B A (the next round B A A B B A A B). Neither contender is always first, each pair
+   * is seconds apart, and the round's ratio rests on every pair. A scenario with a list of
+   * requests starts each pair past the requests of the one before.
    */
-  readonly mirrored?: boolean;
+  readonly pairs?: number;
+  /** Share of `durationSeconds` each run lasts (hit scenarios without a target: 0.75). Default 1. */
+  readonly share?: number;
   readonly bodies: (data: BenchData) => string[];
 }
 
@@ -104,12 +120,19 @@ const ALL_SCENARIOS: readonly Scenario[] = [
     // (the `nocache` gateway also computes big books in the book scenario, which warms its code).
     contenders: ['cache-miss', 'nocache-miss'],
     hit: false,
-    mirrored: true,
+    pairs: 4,
     bodies: (d) => d.missPortfolios.map(bookBody),
   },
-  { id: 'trivial', title: 'trivial { __typename }', contenders: ['cache', 'floor'], hit: false, bodies: () => [trivialBody()] },
-  { id: 'attribution', title: 'attribution, hit path', contenders: ['cache', 'response-cache', 'floor'], hit: true, bodies: () => [attributionBody(BIG_PORTFOLIO)] },
-  { id: 'riskLive', title: 'riskLive, hit path', contenders: ['cache', 'response-cache', 'floor'], hit: true, bodies: () => [riskLiveBody(BIG_PORTFOLIO)] },
+  // No target, and ratios of 5–9: shorter runs leave the time to the paired scenarios.
+  { id: 'attribution', title: 'attribution, hit path', contenders: ['cache', 'response-cache', 'floor'], hit: true, share: 0.75, bodies: () => [attributionBody(BIG_PORTFOLIO)] },
+  // Same work as the floor (parity is 1.0, the target 0.95): paired, so that drift cancels. Within
+  // a round never right after the all-miss scenario (the order rotates, keeping its cycle): the first runs
+  // after it were up to a third slower whatever the contender, the machine idle in between. Two
+  // processes that serve nothing else, like the all-miss pair: a gateway that had served the hit
+  // scenarios answered trivial queries ~8% slower than a fresh one (at the switch, V8 deoptimized
+  // Node's stream functions, which the hits had trained on the Buffers they write).
+  { id: 'trivial', title: 'trivial { __typename }', contenders: ['cache-trivial', 'floor-trivial'], hit: false, pairs: 2, bodies: () => [trivialBody()] },
+  { id: 'riskLive', title: 'riskLive, hit path', contenders: ['cache', 'response-cache', 'floor'], hit: true, share: 0.75, bodies: () => [riskLiveBody(BIG_PORTFOLIO)] },
 ];
 
 /** BENCH_SCENARIOS=trivial,book runs only those (a closer look at one path); all by default. */
@@ -155,6 +178,12 @@ const SERVER_NODE_ARGS: readonly string[] = [
   '--no-memory-reducer',
   ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0),
 ];
+
+/** Warm-up and duration of a measured run of `scenario` (see `Scenario.pairs` and `share`). */
+function scenarioTiming(scenario: Scenario): { readonly warmupSeconds: number; readonly durationSeconds: number } {
+  if (scenario.pairs !== undefined) return { warmupSeconds: SETTINGS.warmupSeconds / 2, durationSeconds: SETTINGS.durationSeconds / 2 };
+  return { warmupSeconds: SETTINGS.warmupSeconds, durationSeconds: SETTINGS.durationSeconds * (scenario.share ?? 1) };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -304,7 +333,7 @@ async function measure(
 
 /**
  * Where runs start in each scenario's list of bodies. Every contender of a scenario starts a pass
- * (the priming, then each round, or each half of a mirrored scenario's round) at the same place,
+ * (the priming, then each round, or each pair of a paired scenario's round) at the same place,
  * and the next pass starts past the furthest any of them got: contenders compared within a round
  * serve the same requests (the all-miss runs, the same portfolios in the same order), and a pass
  * does not repeat the one before. A contender that got less far meets portfolios it has not seen
@@ -452,7 +481,9 @@ async function checkServices(admin: Redis): Promise<void> {
 
 async function main(): Promise<void> {
   log(
-    `bench: ${SETTINGS.rounds} rounds × ${SETTINGS.durationSeconds} s runs (warm-up ${SETTINGS.warmupSeconds} s, ${SETTINGS.primeSeconds > 0 ? `priming ${SETTINGS.primeSeconds} s, all-miss one pass over its list` : 'no priming'}), ` +
+    `bench: ${SETTINGS.rounds} rounds × ${SETTINGS.durationSeconds} s runs (warm-up ${SETTINGS.warmupSeconds} s; ` +
+      `${SCENARIOS.filter((s) => s.pairs !== undefined).map((s) => `${s.id} ${s.pairs} pairs of half-runs`).join(', ') || 'no paired scenario'}; ` +
+      `${SETTINGS.primeSeconds > 0 ? `priming ${SETTINGS.primeSeconds} s, all-miss one pass over its list` : 'no priming'}), ` +
       `${SETTINGS.connections} connections, ${os.cpus().length} CPUs, node ${process.version}; scenarios ${SCENARIOS.map((s) => s.id).join(', ')}`,
   );
   for (const url of [PG_BASE_URL, REDIS_BASE_URL]) {
@@ -498,7 +529,7 @@ async function main(): Promise<void> {
     const runs: RunResult[] = [];
     const bodies = new Map(SCENARIOS.map((s) => [s.id, s.bodies(data)]));
     const cursors = new Cursors(new Map([...bodies].map(([id, list]) => [id, list.length])));
-    const perRound = SCENARIOS.reduce((n, s) => n + s.contenders.length * (s.mirrored ? 2 : 1), 0);
+    const perRound = SCENARIOS.reduce((n, s) => n + s.contenders.length * (s.pairs ?? 1), 0);
     if (SETTINGS.primeSeconds > 0) {
       for (const scenario of SCENARIOS) {
         for (const contender of scenario.contenders) {
@@ -514,19 +545,21 @@ async function main(): Promise<void> {
       // Interleaved: the scenario order and the contender order within each rotate every round.
       const order = rotate(SCENARIOS, round - 1).flatMap((s) => {
         const contenders = rotate(s.contenders, round - 1);
-        const runs = s.mirrored ? [...contenders, ...[...contenders].reverse()] : contenders;
-        // The second half of a mirrored scenario starts past the portfolios of the first: no process
-        // meets again, seconds later, a portfolio it remembers.
-        return runs.map((c, k) => [s, c, s.mirrored === true && k === contenders.length - 1] as const);
+        if (s.pairs === undefined) return contenders.map((c) => [s, c, false] as const);
+        // Each pair starts past the requests of the one before: no process meets again, seconds
+        // later, a portfolio it remembers.
+        return Array.from({ length: s.pairs }, (_, k) => (k % 2 === 0 ? contenders : [...contenders].reverse())).flatMap((pair) =>
+          pair.map((c, j) => [s, c, j === pair.length - 1] as const),
+        );
       });
-      for (const [i, [scenario, contender, endsHalf]] of order.entries()) {
-        const timing = scenario.mirrored ? { warmupSeconds: SETTINGS.warmupSeconds, durationSeconds: SETTINGS.durationSeconds / 2 } : SETTINGS;
+      for (const [i, [scenario, contender, endsPair]] of order.entries()) {
+        const timing = scenarioTiming(scenario);
         const server = servers.get(contender)!;
         const waited = scenario.hit && CACHING.has(contender) ? await primeFresh(server, bodies.get(scenario.id)![0]!, token) : 0;
         if (waited > 0) log(`${scenario.id} × ${contender}: waited ${waited.toFixed(0)} s for the entry to expire (it would have mid-run)`);
         const { nextBody: next, ...result } = await measure(scenario, server, bodies.get(scenario.id)!, token, admin, round, cursors.startOf(scenario.id), timing);
         cursors.ran(scenario.id, next);
-        if (endsHalf) cursors.endPass();
+        if (endsPair) cursors.endPass();
         runs.push(result);
         log(
           `round ${round}/${SETTINGS.rounds} run ${String(i + 1).padStart(2)}/${perRound} ${scenario.id.padEnd(11)} × ${contender.padEnd(14)} ` +
