@@ -125,12 +125,13 @@ const ALL_SCENARIOS: readonly Scenario[] = [
   },
   // No target, and ratios of 5–9: shorter runs leave the time to the paired scenarios.
   { id: 'attribution', title: 'attribution, hit path', contenders: ['cache', 'response-cache', 'floor'], hit: true, share: 0.75, bodies: () => [attributionBody(BIG_PORTFOLIO)] },
-  // Same work as the floor (parity is 1.0, the target 0.95): paired, so that drift cancels. Within
-  // a round never right after the all-miss scenario (the order rotates, keeping its cycle): the first runs
-  // after it were up to a third slower whatever the contender, the machine idle in between. Two
-  // processes that serve nothing else, like the all-miss pair: a gateway that had served the hit
-  // scenarios answered trivial queries ~8% slower than a fresh one (at the switch, V8 deoptimized
-  // Node's stream functions, which the hits had trained on the Buffers they write).
+  // Same work as the floor (parity is 1.0, the target 0.95): paired, so that drift cancels.
+  // Within a round never right after the all-miss scenario (the order rotates, keeping its
+  // cycle): the first runs after it were up to a third slower whatever the contender, the machine
+  // idle in between. Two processes that serve nothing else, like the all-miss pair: a gateway
+  // that had served the hit scenarios answered trivial queries ~8% slower than a fresh one (at
+  // the switch, V8 deoptimized Node's stream functions, optimized on the hits' traffic, for maps
+  // and branches they had not met).
   { id: 'trivial', title: 'trivial { __typename }', contenders: ['cache-trivial', 'floor-trivial'], hit: false, pairs: 2, bodies: () => [trivialBody()] },
   { id: 'riskLive', title: 'riskLive, hit path', contenders: ['cache', 'response-cache', 'floor'], hit: true, share: 0.75, bodies: () => [riskLiveBody(BIG_PORTFOLIO)] },
 ];
