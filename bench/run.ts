@@ -147,6 +147,9 @@ function selectScenarios(raw: string | undefined): readonly Scenario[] {
 
 const SCENARIOS = selectScenarios(process.env.BENCH_SCENARIOS);
 
+/** Warm-up (seconds, or a number of requests) and measured seconds of one load run. */
+type RunTiming = { readonly warmupSeconds: number; readonly warmupRequests?: number; readonly durationSeconds: number };
+
 /**
  * The priming load of a scenario: BENCH_PRIME seconds, or, for a scenario with a list of requests
  * (the all-miss one), the whole list once. A running gateway has met the portfolios it serves
@@ -158,7 +161,7 @@ const SCENARIOS = selectScenarios(process.env.BENCH_SCENARIOS);
  * code is requests too: a fresh gateway's threads besides the main one spend ~2.5 ms per miss over
  * its first ~550 misses, ~1–1.4 ms from ~750 on.
  */
-function primeLoad(list: readonly string[]): { readonly warmupSeconds: number; readonly warmupRequests?: number; readonly durationSeconds: number } {
+function primeLoad(list: readonly string[]): RunTiming {
   // The short measured part only reports the rate; it is not kept.
   return list.length > 1 ? { warmupSeconds: 0, warmupRequests: list.length, durationSeconds: 0.5 } : { warmupSeconds: SETTINGS.primeSeconds, durationSeconds: 0.5 };
 }
@@ -181,7 +184,7 @@ const SERVER_NODE_ARGS: readonly string[] = [
 ];
 
 /** Warm-up and duration of a measured run of `scenario` (see `Scenario.pairs` and `share`). */
-function scenarioTiming(scenario: Scenario): { readonly warmupSeconds: number; readonly durationSeconds: number } {
+function scenarioTiming(scenario: Scenario): RunTiming {
   if (scenario.pairs !== undefined) return { warmupSeconds: SETTINGS.warmupSeconds / 2, durationSeconds: SETTINGS.durationSeconds / 2 };
   return { warmupSeconds: SETTINGS.warmupSeconds, durationSeconds: SETTINGS.durationSeconds * (scenario.share ?? 1) };
 }
@@ -265,7 +268,7 @@ async function measure(
   admin: Redis,
   round: number,
   startAt: number,
-  timing: { readonly warmupSeconds: number; readonly warmupRequests?: number; readonly durationSeconds: number } = SETTINGS,
+  timing: RunTiming = SETTINGS,
 ): Promise<RunResult & { nextBody: number }> {
   const spec: LoadSpec = {
     url: server.graphqlUrl,
