@@ -25,7 +25,11 @@ export async function findPortfoliosByIds(db: Knex, ids: readonly string[]): Pro
   return listPortfolios(db, ids);
 }
 
-/** Locks the portfolio row for the rest of the transaction: writes of one portfolio serialize. */
+/**
+ * Locks the portfolio row for the rest of the transaction: writes of one portfolio serialize. It
+ * is the first row lock of every write; positions, then proposals, come after it (ARCHITECTURE.md,
+ * invariant 7), so two writes never wait on each other crosswise.
+ */
 export async function lockPortfolio(trx: Knex.Transaction, id: string): Promise<Portfolio | null> {
   const row = await trx('portfolios').select(COLUMNS).where({ id }).forUpdate().first();
   return row ? toPortfolio(row) : null;

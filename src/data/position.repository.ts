@@ -83,13 +83,22 @@ export async function listPositions(db: Knex, f: PositionFilter): Promise<Positi
   return (await q).map(toPosition);
 }
 
-/** Locks the position row (FOR UPDATE OF p) until the transaction ends. */
-export async function lockPosition(trx: Knex.Transaction, id: string): Promise<Position | null> {
+/**
+ * Locks the position `id` of the portfolio `portfolioId` (FOR UPDATE OF p) until the transaction
+ * ends, and reads it as of the lock; null when the portfolio holds no such position. Locks are
+ * taken portfolio, then positions, then proposals (ARCHITECTURE.md, invariant 7): the caller
+ * holds the portfolio's lock already, which is why it must name the portfolio.
+ */
+export async function lockPosition(trx: Knex.Transaction, portfolioId: string, id: string): Promise<Position | null> {
   if (!isUuid(id)) return null;
-  const row = await base(trx).where('p.id', id).forUpdate('p').first();
+  const row = await base(trx).where('p.id', id).andWhere('p.portfolio_id', portfolioId).forUpdate('p').first();
   return row ? toPosition(row as Row) : null;
 }
 
+/**
+ * Locks the open positions of a portfolio whose lock the caller holds (invariant 7), in id order so
+ * that two lockers of one set never wait on each other crosswise.
+ */
 export async function lockOpenPositions(trx: Knex.Transaction, portfolioId: string): Promise<Position[]> {
   const rows = await base(trx)
     .where('p.portfolio_id', portfolioId)

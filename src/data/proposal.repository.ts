@@ -70,9 +70,15 @@ export async function listProposals(db: Knex, f: ProposalFilter): Promise<TradeP
   return (await q).map(toProposal);
 }
 
-export async function lockProposal(trx: Knex.Transaction, id: string): Promise<TradeProposal | null> {
+/**
+ * Locks the proposal `id` of the portfolio `portfolioId` (FOR UPDATE OF tp) until the transaction
+ * ends, and reads it as of the lock; null when the portfolio holds no such proposal. Proposals are
+ * locked last, after the portfolio and any positions (ARCHITECTURE.md, invariant 7): the caller
+ * holds the portfolio's lock already, which is why it must name the portfolio.
+ */
+export async function lockProposal(trx: Knex.Transaction, portfolioId: string, id: string): Promise<TradeProposal | null> {
   if (!isUuid(id)) return null;
-  const row = await base(trx).where('tp.id', id).forUpdate('tp').first();
+  const row = await base(trx).where('tp.id', id).andWhere('tp.portfolio_id', portfolioId).forUpdate('tp').first();
   return row ? toProposal(row as Row) : null;
 }
 
@@ -159,7 +165,10 @@ export async function setProposalPosition(trx: Knex, proposalId: string, positio
   await trx('trade_proposals').where({ id: proposalId }).update({ position_id: positionId });
 }
 
-/** PENDING proposals dated before `date` become EXPIRED (a proposal is valid on its day only). */
+/**
+ * PENDING proposals dated before `date` become EXPIRED (a proposal is valid on its day only). It
+ * row-locks what it expires, so it runs under the portfolio's lock (ARCHITECTURE.md, invariant 7).
+ */
 export async function expireStaleProposals(trx: Knex, portfolioId: string, date: IsoDate, now: Date): Promise<number> {
   return trx('trade_proposals')
     .where({ portfolio_id: portfolioId, status: 'PENDING' })

@@ -10,23 +10,57 @@ import { assertEntitled, isEntitled, type Actor } from './access';
  * every request, the cached hit path included. Only found portfolios are remembered.
  */
 const REMEMBER_MS = 60_000;
-const directory = new WeakMap<Knex, Map<string, { readonly portfolio: Portfolio; readonly until: number }>>();
+const REMEMBER_MAX = 10_000;
 
-async function findRemembered(db: Knex, ref: string): Promise<Portfolio | null> {
-  let known = directory.get(db);
-  if (!known) {
-    known = new Map();
-    directory.set(db, known);
+interface Directory {
+  /** Found portfolios by ref (id or code), each until its expiry. */
+  readonly known: Map<string, { readonly portfolio: Portfolio; readonly until: number }>;
+  /** The lookup under way per ref, shared by every miss of that ref until it settles. */
+  readonly pending: Map<string, Promise<Portfolio | null>>;
+}
+
+const directories = new WeakMap<Knex, Directory>();
+
+function directoryOf(db: Knex): Directory {
+  let directory = directories.get(db);
+  if (!directory) {
+    directory = { known: new Map(), pending: new Map() };
+    directories.set(db, directory);
   }
-  const now = Date.now();
-  const hit = known.get(ref);
-  if (hit && hit.until > now) return hit.portfolio;
-  const portfolio = await findPortfolioByRef(db, ref);
-  if (portfolio) {
-    if (known.size >= 10_000) known.clear();
-    known.set(ref, { portfolio, until: now + REMEMBER_MS });
+  return directory;
+}
+
+/**
+ * Concurrent misses of one ref share one statement (single flight, ARCHITECTURE.md invariant 5):
+ * a cold burst on a fresh instance otherwise sends one per request. Joining a lookup already under
+ * way can never hide a write from the reader, because no write changes a portfolio.
+ */
+function findRemembered(db: Knex, ref: string): Promise<Portfolio | null> {
+  const directory = directoryOf(db);
+  const hit = directory.known.get(ref);
+  if (hit && hit.until > Date.now()) return Promise.resolve(hit.portfolio);
+  const pending = directory.pending.get(ref);
+  if (pending) return pending;
+  const lookup = lookUp(db, directory, ref);
+  directory.pending.set(ref, lookup);
+  return lookup;
+}
+
+async function lookUp(db: Knex, directory: Directory, ref: string): Promise<Portfolio | null> {
+  const started = Date.now();
+  try {
+    const portfolio = await findPortfolioByRef(db, ref);
+    if (portfolio) {
+      if (directory.known.size >= REMEMBER_MAX) directory.known.clear();
+      directory.known.set(ref, { portfolio, until: started + REMEMBER_MS });
+    }
+    return portfolio;
+  } finally {
+    // Runs before any caller resumes (and always after findRemembered registered this lookup, the
+    // query being asynchronous): from here on a caller finds the portfolio remembered, or, after a
+    // failure or an unknown ref, which are not remembered, sends a statement of its own.
+    directory.pending.delete(ref);
   }
-  return portfolio;
 }
 
 /** The portfolio `ref` (id or code) if the actor may read it; FORBIDDEN otherwise. */

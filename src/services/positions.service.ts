@@ -46,6 +46,13 @@ export interface ClosePositionInput {
   readonly idempotencyKey?: string | null;
 }
 
+/**
+ * The portfolio `ref`, entitlement checked, locked for the rest of the transaction. Every write
+ * takes this lock before any other row lock: portfolio, then positions, then proposals
+ * (ARCHITECTURE.md, invariant 7). Two writes of one portfolio thus queue on its row and never
+ * hold each other's positions or proposals crosswise, which is what deadlocked closePosition
+ * (position, then portfolio) against markToMarket (portfolio, then positions).
+ */
 export async function loadPortfolioForWrite(trx: Knex.Transaction, actor: Actor, ref: string): Promise<Portfolio> {
   const found = await findPortfolioByRef(trx, ref);
   assertEntitled(actor, found, ref);
@@ -53,6 +60,27 @@ export async function loadPortfolioForWrite(trx: Knex.Transaction, actor: Actor,
   const locked = found ? await lockPortfolio(trx, found.id) : null;
   if (!locked) throw new NotFound('Portfolio', ref);
   return locked;
+}
+
+/**
+ * The position `id` and its portfolio, both locked, in the order of invariant 7. Only the position
+ * says which portfolio it belongs to, so it is read unlocked first (NOT_FOUND when there is none),
+ * then its portfolio is locked (FORBIDDEN when the actor is not entitled to it), then the position
+ * is locked and read again: the caller decides on the row as of its lock, after every write that
+ * held the portfolio before this one (a concurrent close, a mark).
+ */
+export async function lockPositionForWrite(
+  trx: Knex.Transaction,
+  actor: Actor,
+  id: string,
+): Promise<{ position: Position; portfolio: Portfolio }> {
+  const [found] = await findPositionsByIds(trx, [id]);
+  if (!found) throw new NotFound('Position', id);
+  const portfolio = await loadPortfolioForWrite(trx, actor, found.portfolioId);
+  // Positions are never deleted nor moved; were one, it would not be this portfolio's any more.
+  const position = await lockPosition(trx, portfolio.id, id);
+  if (!position) throw new NotFound('Position', id);
+  return { position, portfolio };
 }
 
 export async function requireInstrument(db: Knex, ticker: string): Promise<Instrument> {
@@ -211,9 +239,7 @@ export async function closePosition(deps: ServiceDeps, actor: Actor, input: Clos
     async (trx, now) => {
       v.positive('closePrice', input.closePrice);
       const outcome = v.optionalText(input.outcomeNotes);
-      const position = await lockPosition(trx, input.positionId);
-      const portfolio = position ? await loadPortfolioForWrite(trx, actor, position.portfolioId) : null;
-      if (!position || !portfolio) throw new NotFound('Position', input.positionId);
+      const { position } = await lockPositionForWrite(trx, actor, input.positionId);
       if (!position.isOpen) throw new PositionAlreadyClosed(position.id);
       const closeDate = v.notAfter('closeDate', v.date('closeDate', input.closeDate ?? today(deps.clock)), today(deps.clock));
       if (closeDate < position.entryDate) {

@@ -63,9 +63,13 @@ async function lockPending(
   actor: Actor,
   proposalId: string,
 ): Promise<{ proposal: TradeProposal; portfolio: Portfolio }> {
-  const proposal = await lockProposal(trx, proposalId);
+  // Portfolio before proposal (ARCHITECTURE.md, invariant 7): only the proposal names its
+  // portfolio, so it is read unlocked, the portfolio locked, then the proposal locked and re-read.
+  const [found] = await findProposalsByIds(trx, [proposalId]);
+  if (!found) throw new NotFound('TradeProposal', proposalId);
+  const portfolio = await loadPortfolioForWrite(trx, actor, found.portfolioId);
+  const proposal = await lockProposal(trx, portfolio.id, proposalId);
   if (!proposal) throw new NotFound('TradeProposal', proposalId);
-  const portfolio = await loadPortfolioForWrite(trx, actor, proposal.portfolioId);
   const status = effectiveStatus(proposal, today(deps.clock));
   if (status !== 'PENDING') throw new ProposalNotPending(proposal.id, status);
   return { proposal, portfolio };
