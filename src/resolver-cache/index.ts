@@ -1,10 +1,11 @@
 /** The resolver-level cache: a GraphQL plugin that knows schema coordinates, scopes and facts. */
 export { cachedDirective, cachedTtl, CACHED_DIRECTIVE_NAME } from './directive';
-export { ResolverCache, CachePolicyError, type ResolverCacheOptions } from './resolver-cache';
+export { ResolverCache, CachePolicyError, UNSYNCED_REASON, type ResolverCacheOptions } from './resolver-cache';
+export { GenerationFloors, type GenerationFloorsOptions } from './generations';
 export { factName, type CachePolicy, type CachedTypePolicy, type FieldPolicy, type Identity } from './policy';
 export type { CacheHooks, CacheOutcome, FieldReport } from './outcome';
-export type { CacheStore, CacheEntry, LookupRequest, LookupResult, PutRequest, BumpRequest } from './store/cache-store';
+export type { CacheStore, CacheEntry, LookupRequest, LookupResult, PutRequest, RaiseRequest } from './store/cache-store';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store';
 export { RedisStore, type RedisStoreOptions } from './store/redis-store';
 export { createRedisClient, waitForReady, type RedisClientOptions, type RedisTarget } from './store/redis-client';
-export { ResilientStore, type ResilientStoreOptions, type CircuitState } from './store/resilient-store';
+export { ResilientStore, StoreUnavailableError, type ResilientStoreOptions, type CircuitState } from './store/resilient-store';

@@ -119,6 +119,11 @@ export function dataOnly(body: string, result: FormattedExecutionResult): string
   return JSON.stringify({ data: result.data });
 }
 
+/** How long a stored response stands for the concurrent misses of its key that end after it. */
+const FILL_MEMORY_MS = 1_000;
+/** Bound of the keys remembered for that; the memory starts over past it. */
+const MAX_RECENT_FILLS = 10_000;
+
 /** Operation names remembered per document (its operations, and a few it does not define). */
 const MAX_NAMES_PER_DOCUMENT = 16;
 
@@ -129,6 +134,11 @@ export class OperationCache<TContext extends object> {
   private readonly hooks: CacheHooks;
   private readonly now: () => number;
   private readonly digests = new KeyDigests();
+  /**
+   * Entries written lately (key and generations → epoch ms), so that concurrent misses of one
+   * operation store its response once, not once each.
+   */
+  private readonly recentFills = new Map<string, number>();
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -177,8 +187,12 @@ export class OperationCache<TContext extends object> {
       identities[field.responseKey] = identity.args;
     }
     if (tag === null) return null;
+    // Floors not complete: the field cache bypasses the store, and so does this one.
+    const floorsKnown = this.fieldCache.floors;
+    if (!floorsKnown.isSynced) return null;
     const scope = tag;
     const facts = plan.kinds.map((k) => factName(k, scope));
+    const floors = floorsKnown.floorsOf(facts);
     const keyVariables: Record<string, unknown> = {};
     for (const name of plan.keyVariables) keyVariables[name] = coerced.coerced[name];
     // Every hit of a document asks for the same key again: remembered, not hashed each time.
@@ -191,11 +205,13 @@ export class OperationCache<TContext extends object> {
     const alongside = () => plan.fields.map((f, i) => ({ baseKey: keysOfFields()[i]!, factIndexes: f.factIndexes }));
     let found;
     try {
-      found = await this.store.lookupBytes({ tag, facts, baseKey, ttlSeconds: plan.ttlSeconds, alongside });
+      found = await this.store.lookupBytes({ tag, facts, baseKey, floors, ttlSeconds: plan.ttlSeconds, alongside });
     } catch {
       return null;
     }
-    if (found.generations.length !== facts.length) return null;
+    // No generations: the store is unavailable. Below a floor: a store that ignored the floors,
+    // whose entry was stored before a commit this process knows of; the fields look up alone.
+    if (found.generations.length !== facts.length || found.generations.some((g, i) => g < floors[i]!)) return null;
     const entry = found.entry;
     // The stored value is `{"data":…}`; anything else was not written here and is refilled.
     if (entry !== null && entry.bytes.length > 1 && entry.bytes[entry.bytes.length - 1] === CLOSING_BRACE) {
@@ -266,9 +282,20 @@ export class OperationCache<TContext extends object> {
     const { ticket, result } = pending;
     pending.result = null;
     // Text: Redis takes it as it is, and the in-process store turns it into bytes on its first hit.
-    const value = dataOnly(body, result);
     const { tag, baseKey, generations, ttlSeconds, startedAt } = ticket;
+    if (!this.firstFill(`${tag}\n${baseKey}\n${generations.join('.')}`)) return;
+    const value = dataOnly(body, result);
     this.store.put({ tag, baseKey, generations, ttlSeconds, value, storedAt: startedAt }).catch(() => undefined);
+  }
+
+  /** Whether no response of this key and generations was stored in the last FILL_MEMORY_MS. */
+  private firstFill(key: string): boolean {
+    const now = this.now();
+    const last = this.recentFills.get(key);
+    if (last !== undefined && now - last < FILL_MEMORY_MS) return false;
+    if (this.recentFills.size >= MAX_RECENT_FILLS) this.recentFills.clear();
+    this.recentFills.set(key, now);
+    return true;
   }
 
   private planFor(request: OperationRequest): Plan<TContext> | null {

@@ -32,7 +32,7 @@ export interface CacheHooks {
   onMiss?(event: { coordinate: string; typeName: string; shared: boolean }): void;
   onBypass?(event: { coordinate: string; typeName: string; reason: string }): void;
   /** A store call failed or was skipped; the request went on as a miss. */
-  onError?(event: { coordinate: string; typeName: string; operation: 'lookup' | 'put' | 'bump'; error: unknown }): void;
+  onError?(event: { coordinate: string; typeName: string; operation: 'lookup' | 'put'; error: unknown }): void;
   /** A value was computed (by a request or by warming). */
   onCompute?(event: { coordinate: string; typeName: string }): void;
 }

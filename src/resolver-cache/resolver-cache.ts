@@ -5,6 +5,7 @@ import {
 } from 'graphql';
 import { baseKey, KeyDigests } from './cache-key';
 import { cachedTtl } from './directive';
+import { GenerationFloors } from './generations';
 import { toReport, type CacheHooks, type CacheOutcome, type FieldReport } from './outcome';
 import { factName, type CachePolicy, type FieldPolicy } from './policy';
 import { SingleFlight } from './single-flight';
@@ -14,9 +15,18 @@ export interface ResolverCacheOptions<TContext> {
   readonly store: CacheStore;
   readonly policy: CachePolicy<TContext>;
   readonly hooks?: CacheHooks;
+  /**
+   * The committed generations this process knows of (see generations.ts). Default: floors of
+   * this process alone, which `invalidate` issues; several processes share a source of truth
+   * and announce each commit (`committed`).
+   */
+  readonly floors?: GenerationFloors;
   /** Epoch ms; injectable for tests. */
   readonly now?: () => number;
 }
+
+/** Why a field was served without the cache while the floors are not complete. */
+export const UNSYNCED_REASON = 'generations-unsynced';
 
 /** A field the cache wraps, resolved once at schema build. */
 export interface CachedField<TContext> {
@@ -75,6 +85,16 @@ function offeredLookup(context: object, key: string): LookupResult | undefined {
   return (context as Record<symbol, ReadonlyMap<string, LookupResult> | undefined>)[OFFERED]?.get(key);
 }
 
+/**
+ * A lookup at generations no lower than `floors`: a store that answered below a floor (one that
+ * ignores floors, or an offered lookup older than a raise) gets its generations raised and its
+ * entry dropped, since the entry was stored before a commit this process knows of.
+ */
+function atFloors(found: LookupResult, floors: readonly number[]): LookupResult {
+  if (found.generations.every((generation, i) => generation >= (floors[i] ?? 0))) return found;
+  return { generations: found.generations.map((generation, i) => Math.max(generation, floors[i] ?? 0)), entry: null };
+}
+
 function pathOf(path: ResponsePath | undefined): string {
   const parts: (string | number)[] = [];
   for (let p = path; p; p = p.prev) parts.unshift(p.key);
@@ -94,6 +114,8 @@ export class ResolverCache<TContext extends object> {
   private readonly policy: CachePolicy<TContext>;
   private readonly hooks: CacheHooks;
   private readonly now: () => number;
+  /** The committed generation of each fact known here: no read uses a lower one. */
+  readonly floors: GenerationFloors;
   /** Lingers 1 s: covers the gap between a reader's miss and the leader's store write. */
   private readonly flights: SingleFlight<{ readonly value: unknown; readonly startedAt: number; stored: boolean }>;
   private readonly fields = new Map<string, CachedField<TContext>>();
@@ -109,6 +131,7 @@ export class ResolverCache<TContext extends object> {
     this.policy = options.policy;
     this.hooks = options.hooks ?? {};
     this.now = options.now ?? Date.now;
+    this.floors = options.floors ?? GenerationFloors.local(this.now);
     this.flights = new SingleFlight<{ readonly value: unknown; readonly startedAt: number; stored: boolean }>(1_000, this.now);
   }
 
@@ -178,10 +201,32 @@ export class ResolverCache<TContext extends object> {
     return { requestDidStart: ({ request }) => (this.mayResolveCached(request.query) ? started : none) };
   }
 
-  /** Bumps the generations of `kinds` within `scope`: every dependent entry becomes unreachable. */
+  /**
+   * For one process that issues its own generations (the default floors): gives the facts of
+   * `kinds` within `scope` new generations, so every dependent entry becomes unreachable.
+   */
   async invalidate(scope: string, kinds: readonly string[]): Promise<void> {
     if (kinds.length === 0) return;
-    await this.store.bump({ tag: scope, facts: kinds.map((k) => factName(k, scope)) });
+    await this.committed(scope, this.floors.issue(kinds.map((k) => factName(k, scope))));
+  }
+
+  /**
+   * After a write committed `generations` (fact name → generation, all of `scope`): raises this
+   * process's floors at once (it reads its own writes whatever the store does), then the store's
+   * counters, so other processes see the write before they hear of it. Resolves to whether the
+   * store took the raise; when it did not, other processes rely on the announcement alone.
+   */
+  async committed(scope: string, generations: Readonly<Record<string, number>>): Promise<'raised' | 'unavailable'> {
+    this.floors.raise(generations);
+    const facts = Object.keys(generations);
+    if (facts.length === 0) return 'raised';
+    try {
+      await this.store.raise({ tag: scope, facts, generations: facts.map((fact) => generations[fact]!) });
+      return 'raised';
+    } catch {
+      // The caller decides what an unraised store means (the server waits for the announcement).
+      return 'unavailable';
+    }
   }
 
   /**
@@ -193,10 +238,12 @@ export class ResolverCache<TContext extends object> {
     if (!cached) throw new CachePolicyError(`${coordinate} is not a cached field`);
     const key = baseKey(coordinate, args, scope, this.digests);
     const facts = cached.dependsOn.map((k) => factName(k, scope));
+    if (!this.floors.isSynced) return;
     const startedAt = this.now();
-    const { generations } = await this.store.lookup({ tag: scope, facts, baseKey: key });
+    const found = await this.store.lookup({ tag: scope, facts, baseKey: key, floors: this.floors.floorsOf(facts) });
     // Without generations the store is unavailable: nothing to warm, reads will be misses anyway.
-    if (generations.length !== facts.length) return;
+    if (found.generations.length !== facts.length) return;
+    const generations = found.generations;
     const value = JSON.stringify((await compute()) ?? null);
     this.hooks.onCompute?.({ coordinate, typeName: cached.typeName });
     await this.store.put({ tag: scope, baseKey: key, generations, value, ttlSeconds: cached.ttlSeconds, storedAt: startedAt });
@@ -269,11 +316,14 @@ export class ResolverCache<TContext extends object> {
     }
   }
 
-  /** The lookup, or null when the store could not answer (it threw, or gave no generations). */
-  private async safeLookup(cached: CachedField<TContext>, tag: string, facts: string[], key: string): Promise<LookupResult | null> {
+  /**
+   * The lookup, or null when the store could not answer (it threw, or gave no generations). A
+   * store that answers with a generation below its floor is not trusted with the entry.
+   */
+  private async safeLookup(cached: CachedField<TContext>, tag: string, facts: string[], key: string, floors: readonly number[]): Promise<LookupResult | null> {
     try {
-      const found = await this.store.lookup({ tag, facts, baseKey: key });
-      if (found.generations.length === facts.length) return found;
+      const found = await this.store.lookup({ tag, facts, baseKey: key, floors });
+      if (found.generations.length === facts.length) return atFloors(found, floors);
       this.hooks.onError?.({ coordinate: cached.coordinate, typeName: cached.typeName, operation: 'lookup', error: new Error('store unavailable') });
       return null;
     } catch (error) {
@@ -285,8 +335,10 @@ export class ResolverCache<TContext extends object> {
   private wrap(cached: CachedField<TContext>, resolve: GraphQLFieldResolver<unknown, TContext>): GraphQLFieldResolver<unknown, TContext> {
     return async (source, args: Record<string, unknown>, context, info) => {
       const identity = await cached.policy.identify(args, context);
-      if (identity.kind === 'bypass') {
-        this.report(context, info, cached, { kind: 'bypass', reason: identity.reason });
+      if (identity.kind === 'bypass' || !this.floors.isSynced) {
+        // Floors not complete: this process may have missed an invalidation, so the store may
+        // hold entries it must not serve. The database answers until they are reloaded.
+        this.report(context, info, cached, { kind: 'bypass', reason: identity.kind === 'bypass' ? identity.reason : UNSYNCED_REASON });
         return resolve(source, args, context, info);
       }
       const tag = identity.scope;
@@ -295,16 +347,18 @@ export class ResolverCache<TContext extends object> {
       const startedAt = this.now();
       const key = baseKey(cached.coordinate, identity.args, tag, this.digests);
       const facts = cached.dependsOn.map((k) => factName(k, tag));
+      const floors = this.floors.floorsOf(facts);
       const offered = info.path.prev === undefined ? offeredLookup(context, key) : undefined;
-      const found = offered ?? (await this.safeLookup(cached, tag, facts, key));
+      const found = offered !== undefined ? atFloors(offered, floors) : await this.safeLookup(cached, tag, facts, key, floors);
       if (found?.entry) {
         const ageSeconds = Math.max(0, Math.floor((this.now() - found.entry.storedAt) / 1000));
         this.report(context, info, cached, { kind: 'hit', ageSeconds, ttlSeconds: cached.ttlSeconds });
         return JSON.parse(found.entry.value) as unknown;
       }
-      // Keyed by the generations read above: a computation started before an invalidation is
-      // never joined by a reader that comes after it, and it stores where no one will look.
-      const flightKey = `${tag}\n${key}\n${found ? found.generations.join('.') : 'no-store'}`;
+      // Keyed by the generations in force, the floors when the store could not answer: a
+      // computation started before an invalidation this process knows of is never joined by a
+      // reader that comes after it, and it stores where no one will look.
+      const flightKey = `${tag}\n${key}\n${(found ? found.generations : floors).join('.')}`;
       const store = found !== null && !(info.path.prev === undefined && storedWhole(context));
       const { leader, result } = this.flights.run(flightKey, async () => {
         const value: unknown = (await resolve(source, args, context, info)) ?? null;

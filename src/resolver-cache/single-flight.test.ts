@@ -12,7 +12,7 @@ describe('SingleFlight', () => {
     expect(flights.size).toBe(0);
   });
 
-  it('after contention, lets a late caller join a settled success while it lingers, but forgets a failure at once', async () => {
+  it('lets a late caller join a settled success while it lingers, but forgets a failure at once', async () => {
     let now = 0;
     const flights = new SingleFlight<string>(1_000, () => now);
     const leader = flights.run('ok', () => Promise.resolve('v'));
@@ -29,11 +29,15 @@ describe('SingleFlight', () => {
     expect(flights.run('bad', () => Promise.resolve('retry')).leader).toBe(true);
   });
 
-  it('forgets a computation nobody joined as soon as it settles: nothing is held for the linger', async () => {
-    const flights = new SingleFlight<string>(1_000, () => 0);
+  it('lets a late caller join a settled success nobody had joined, while it lingers: a stampede computes once', async () => {
+    let now = 0;
+    const flights = new SingleFlight<string>(1_000, () => now);
     await flights.run('alone', () => Promise.resolve('v')).result;
     await Promise.resolve();
-    expect(flights.size).toBe(0);
-    expect(flights.run('alone', () => Promise.resolve('again')).leader).toBe(true);
+    const late = flights.run('alone', () => Promise.resolve('again'));
+    expect(late.leader).toBe(false);
+    expect(await late.result).toBe('v');
+    now += 1_001;
+    expect(flights.run('alone', () => Promise.resolve('later')).leader).toBe(true);
   });
 });

@@ -15,9 +15,12 @@ import { buildGatewaySchema } from '../graphql/schema';
 import { noChangeListener, type ServiceDeps } from '../services/deps';
 import type { ResolverCache } from '../resolver-cache/resolver-cache';
 import type { CacheStore } from '../resolver-cache/store/cache-store';
+import type { ResilientStore } from '../resolver-cache/store/resilient-store';
 import { createAuthenticator } from './auth';
 import { OperationCache } from '../resolver-cache/operation-cache';
+import { GenerationFloors } from '../resolver-cache';
 import { CacheCounters, cacheChangeListener, createCacheStore, createResolverCache } from './cache';
+import { startGenerationFeed, type GenerationFeed } from './generation-feed';
 import type { Config } from './config';
 import { createHttpServer, listen } from './http';
 import type { Logger } from './logger';
@@ -28,6 +31,10 @@ export interface Gateway {
   /** Null when the cache is disabled by configuration. */
   readonly cache: ResolverCache<Context> | null;
   readonly cacheCounters: CacheCounters;
+  /** The store behind timeouts and the breaker (null with the cache disabled or a store given in options). */
+  readonly cacheStore: ResilientStore | null;
+  /** The feed of committed generations (null with the cache disabled). */
+  readonly generationFeed: GenerationFeed | null;
   readonly schema: GraphQLSchema;
   readonly apollo: ApolloServer<Context>;
   readonly services: ServiceDeps;
@@ -56,11 +63,14 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
   const cacheCounters = new CacheCounters();
   const resilient = config.cache.enabled && !options.cacheStore ? createCacheStore(config.cache, logger) : null;
   const store = config.cache.enabled ? (options.cacheStore ?? resilient) : null;
-  const cache = store ? createResolverCache(config.cache, store, cacheCounters) : null;
+  // The floors are loaded, and kept in step by notifications, before anything is served.
+  const floors = new GenerationFloors({ synced: false });
+  const feed: GenerationFeed | null = store ? await startGenerationFeed(db, floors, logger) : null;
+  const cache = store ? createResolverCache(config.cache, store, cacheCounters, floors) : null;
   const services: ServiceDeps = {
     db,
     clock,
-    changes: cache ? cacheChangeListener(cache, db, clock, logger) : noChangeListener,
+    changes: cache && feed ? cacheChangeListener(cache, feed, db, clock, logger) : noChangeListener,
   };
   // The cache wraps its fields once, here; with the cache disabled the schema is left as built.
   const schema = cache ? cache.apply(await buildGatewaySchema()) : await buildGatewaySchema();
@@ -101,7 +111,7 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
       services,
     });
   };
-  const metrics = new Metrics(db, cacheCounters, resilient);
+  const metrics = new Metrics(db, cacheCounters, resilient, feed);
   const server = createHttpServer({
     apollo,
     logger,
@@ -139,6 +149,8 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
     db,
     cache,
     cacheCounters,
+    cacheStore: resilient,
+    generationFeed: feed,
     schema,
     apollo,
     services,
@@ -153,6 +165,7 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
         server.closeIdleConnections();
       });
       await apollo.stop();
+      await feed?.stop();
       await store?.close();
       if (ownsDb) await db.destroy();
     },

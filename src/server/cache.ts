@@ -1,8 +1,10 @@
 import type { Knex } from 'knex';
+import { commitFactGenerations } from '../data/fact-generation.repository';
 import { findPortfolioByRef } from '../data/portfolio.repository';
 import { today, type Clock } from '../domain/dates';
 import { createCachePolicy, MUTATION_FACTS, TYPE_FACTS } from '../graphql/cache-policy';
 import type { Context } from '../graphql/context';
+import { factName, type GenerationFloors } from '../resolver-cache';
 import type { CacheHooks } from '../resolver-cache/outcome';
 import { ResolverCache } from '../resolver-cache/resolver-cache';
 import type { CacheStore } from '../resolver-cache/store/cache-store';
@@ -13,6 +15,7 @@ import { ResilientStore } from '../resolver-cache/store/resilient-store';
 import { loadBook } from '../services/book.service';
 import type { ChangeListener } from '../services/deps';
 import type { CacheConfig } from './config';
+import type { GenerationFeed } from './generation-feed';
 import type { Logger } from './logger';
 
 /** Hit, miss, bypass and error counts per cached type (the metrics endpoint exports them). */
@@ -47,7 +50,11 @@ export function createCacheStore(config: CacheConfig, logger: Logger): Resilient
     case 'redis':
     case 'redis-cluster': {
       const target = config.store.kind === 'redis' ? { kind: 'single' as const, url: config.store.url } : { kind: 'cluster' as const, nodes: config.store.nodes };
-      inner = new RedisStore(createRedisClient({ target, commandTimeoutMs: config.timeoutMs, connectionName: 'pms-gateway' }), {
+      // ioredis's own command timeout is only a backstop that frees a command Redis never
+      // answers: the resilient store bounds every call by timeoutMs, and blames the store only
+      // when its event loop was on time (ioredis's timer cannot tell).
+      const commandTimeoutMs = Math.max(1_000, config.timeoutMs * 10);
+      inner = new RedisStore(createRedisClient({ target, commandTimeoutMs, connectionName: 'pms-gateway' }), {
         localCopyMaxBytes: config.localCopyMaxBytes,
       });
       break;
@@ -66,40 +73,47 @@ export function createCacheStore(config: CacheConfig, logger: Logger): Resilient
   });
 }
 
-export function createResolverCache(config: CacheConfig, store: CacheStore, counters: CacheCounters): ResolverCache<Context> {
-  return new ResolverCache<Context>({ store, policy: createCachePolicy(config.ttlOverrides), hooks: counters.hooks });
+export function createResolverCache(config: CacheConfig, store: CacheStore, counters: CacheCounters, floors: GenerationFloors): ResolverCache<Context> {
+  return new ResolverCache<Context>({ store, policy: createCachePolicy(config.ttlOverrides), hooks: counters.hooks, floors });
 }
+
+/**
+ * How long a writer whose store raise failed waits for its own commit's notification to come back
+ * before it acknowledges: once it has, Postgres has sent it to every listening instance.
+ */
+const ANNOUNCEMENT_WAIT_MS = 1_000;
 
 const BOOK_FACTS: readonly string[] = TYPE_FACTS.Book;
 
 /**
- * What happens after a write commits: the cascade (bump the generations of the facts the
- * operation changed, as the policy says), then write-through (the book of the portfolio is
- * recomputed and stored, so the next read is a hit with the new data). The mutation returns after
- * both. A store that fails here costs nothing but the warm entry: the resilient store remembers a
- * failed bump and replays it before serving again.
+ * The cache's part of every write. Inside the transaction: the new generations of the facts the
+ * operation changes (as the policy says) are committed with the data and announced to every
+ * instance (commitFactGenerations). After the commit, before the write is acknowledged: this
+ * instance's floors and the store's counters are raised (other instances see the write through
+ * the store at once); if the store could not take it, the writer waits until its own
+ * notification came back (Postgres has then sent it to every instance); then write-through (the
+ * book is recomputed and stored, so the next read is a hit with the new data).
  */
-export function cacheChangeListener(cache: ResolverCache<Context>, db: Knex, clock: Clock, logger: Logger): ChangeListener {
+export function cacheChangeListener(cache: ResolverCache<Context>, feed: GenerationFeed, db: Knex, clock: Clock, logger: Logger): ChangeListener {
   return {
-    async committed({ operation, portfolioId }) {
+    async record(trx, { operation, portfolioId }) {
       const kinds = MUTATION_FACTS[operation];
-      try {
-        await cache.invalidate(portfolioId, kinds);
-      } catch (error) {
-        // Only a store without the resilient wrapper can throw here; the write has committed, so
-        // the request must not fail. Logged as an error: dependent entries may live to their TTL.
-        logger.error({ err: error, operation, portfolioId }, 'cache: invalidation failed');
-        return;
-      }
-      if (!kinds.some((k) => BOOK_FACTS.includes(k))) return;
-      try {
-        const portfolio = await findPortfolioByRef(db, portfolioId);
-        if (!portfolio) return;
-        const asOf = today(clock);
-        await cache.warm('Query.book', portfolio.id, { asOf }, () => loadBook(db, clock, portfolio, asOf));
-      } catch (error) {
-        logger.warn({ err: error, operation, portfolioId }, 'cache: re-warming the book failed; the next read computes it');
-      }
+      const change = await commitFactGenerations(trx, portfolioId, kinds.map((k) => factName(k, portfolioId)));
+      return async () => {
+        if ((await cache.committed(portfolioId, change.generations)) === 'unavailable') {
+          const heard = await feed.awaitAnnounced(change.generations, ANNOUNCEMENT_WAIT_MS);
+          if (!heard) logger.warn({ operation, portfolioId }, 'cache: store not raised and the commit not heard back; other instances learn of it when their feed delivers it');
+        }
+        if (!kinds.some((k) => BOOK_FACTS.includes(k))) return;
+        try {
+          const portfolio = await findPortfolioByRef(db, portfolioId);
+          if (!portfolio) return;
+          const asOf = today(clock);
+          await cache.warm('Query.book', portfolio.id, { asOf }, () => loadBook(db, clock, portfolio, asOf));
+        } catch (error) {
+          logger.warn({ err: error, operation, portfolioId }, 'cache: re-warming the book failed; the next read computes it');
+        }
+      };
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { ResilientStore } from '../resolver-cache/store/resilient-store';
 import type { CacheCounters } from './cache';
+import type { GenerationFeed } from './generation-feed';
 
 /** Prometheus text exposition of the gateway's counters (`/metrics`). */
 export class Metrics {
@@ -12,6 +13,7 @@ export class Metrics {
     db: Knex,
     private readonly cache: CacheCounters,
     private readonly store: ResilientStore | null,
+    private readonly feed: GenerationFeed | null = null,
   ) {
     // Counted at the driver boundary: every statement any layer sends, loaders included.
     db.on('query', () => {
@@ -40,6 +42,10 @@ export class Metrics {
       metric('pms_cache_store_circuit_open', 'gauge', '1 while the circuit to the cache store is open or half-open.', [['', s.state === 'closed' ? 0 : 1]]);
       metric('pms_cache_store_failures_total', 'counter', 'Cache store calls that failed (errors and timeouts).', [['', s.failures]]);
       metric('pms_cache_store_short_circuits_total', 'counter', 'Cache store calls skipped while the circuit was open.', [['', s.shortCircuits]]);
+      metric('pms_cache_store_late_timeouts_total', 'counter', 'Cache store calls timed out while the event loop was late (not blamed on the store).', [['', s.lateTimeouts]]);
+    }
+    if (this.feed) {
+      metric('pms_invalidation_feed_listening', 'gauge', '1 while committed generations are being received (0: the cache is bypassed).', [['', this.feed.listening ? 1 : 0]]);
     }
     const memory = process.memoryUsage();
     metric('process_resident_memory_bytes', 'gauge', 'Resident set size.', [['', memory.rss]]);

@@ -2,9 +2,9 @@ import type { Knex } from 'knex';
 import type { Clock } from '../domain/dates';
 
 /**
- * A committed write, announced after its transaction commits: which operation, on which
- * portfolio. What depends on it (cached books, risk, attribution, packs) is the listener's
- * business: the cache policy maps each operation to the facts it changes.
+ * A write, told to the listener inside its transaction: which operation, on which portfolio.
+ * What depends on it (cached books, risk, attribution, packs) is the listener's business: the
+ * cache policy maps each operation to the facts it changes.
  */
 export interface CommittedChange {
   readonly operation: WriteOperation;
@@ -17,12 +17,21 @@ export const WRITE_OPERATIONS = [
 ] as const;
 export type WriteOperation = (typeof WRITE_OPERATIONS)[number];
 
-/** Told about committed changes; the cache implements it, the default does nothing. */
+/** What to run once the write has committed, before it is acknowledged. */
+export type AfterCommit = () => Promise<void>;
+
+/** Told about changes; the cache implements it, the default does nothing. */
 export interface ChangeListener {
-  committed(change: CommittedChange): Promise<void>;
+  /**
+   * Inside the write's transaction, once its work is done: what the listener writes there commits
+   * if and only if the write does (the cache records the new generations of the facts changed).
+   * Returns what to run after the commit; the write is acknowledged once that has settled.
+   */
+  record(trx: Knex.Transaction, change: CommittedChange): Promise<AfterCommit>;
 }
 
-export const noChangeListener: ChangeListener = { committed: () => Promise.resolve() };
+const nothingAfter: AfterCommit = () => Promise.resolve();
+export const noChangeListener: ChangeListener = { record: () => Promise.resolve(nothingAfter) };
 
 export interface ServiceDeps {
   readonly db: Knex;

@@ -24,11 +24,24 @@ export interface WriteOutcome<R> {
 
 const KEY_PATTERN = /^[A-Za-z0-9._:-]{8,128}$/;
 
+/** Postgres's deadlock and serialization failures: the transaction was rolled back and may run again. */
+const RETRYABLE_CODES = new Set(['40P01', '40001']);
+/** Attempts of one write in all, when Postgres rolled back the previous ones as retryable. */
+const MAX_ATTEMPTS = 3;
+
+function isRetryable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RETRYABLE_CODES.has(code);
+}
+
 /**
  * Runs one write as a unit: a single transaction, the idempotency key claimed inside it (so a
- * failed write releases the key with everything else), and the change announcement after commit.
- * A replay of a committed key returns the stored result and announces nothing. The announcement
- * is awaited: a write returns only after what depends on it has been invalidated.
+ * failed write releases the key with everything else), the change recorded inside it by the
+ * listener (so what the cache must invalidate commits with the data), and the listener's work
+ * after commit. A replay of a committed key returns the stored result and records nothing: the
+ * first run's record committed with it. The work after commit is awaited: a write returns only
+ * after what depends on it has been invalidated. A deadlock or serialization failure rolls the
+ * transaction back whole, and the write runs again, at most MAX_ATTEMPTS times in all.
  */
 export async function runWrite<R>(
   deps: ServiceDeps,
@@ -41,22 +54,30 @@ export async function runWrite<R>(
   }
   const requestHash = createHash('sha256').update(request.operation).update(canonicalJson(request.args)).digest('hex');
   const now = deps.clock.now();
-  const outcome = await deps.db.transaction(async (trx) => {
+  const attempt = () => deps.db.transaction(async (trx) => {
     if (key !== null) {
       const previous = await claimIdempotencyKey(trx, request.actor.id, key, request.operation, requestHash);
       if (previous) {
         if (previous.operation !== request.operation || previous.requestHash !== requestHash) {
           throw new IdempotencyKeyReused(key);
         }
-        return { replayed: true as const, result: previous.result as R, changed: null };
+        return { result: previous.result as R, afterCommit: null };
       }
     }
     const done = await work(trx, now);
     if (key !== null) await storeIdempotentResult(trx, request.actor.id, key, done.result);
-    return { replayed: false as const, ...done };
+    const afterCommit = done.changed === null ? null : await deps.changes.record(trx, { operation: request.operation, portfolioId: done.changed });
+    return { result: done.result, afterCommit };
   });
-  if (!outcome.replayed && outcome.changed !== null) {
-    await deps.changes.committed({ operation: request.operation, portfolioId: outcome.changed });
+  for (let attempts = 1; ; attempts++) {
+    let outcome;
+    try {
+      outcome = await attempt();
+    } catch (error) {
+      if (attempts < MAX_ATTEMPTS && isRetryable(error)) continue;
+      throw error;
+    }
+    if (outcome.afterCommit !== null) await outcome.afterCommit();
+    return outcome.result;
   }
-  return outcome.result;
 }

@@ -22,7 +22,7 @@ class LatePutStore implements CacheStore {
   constructor(private readonly inner: CacheStore) {}
   lookup: CacheStore['lookup'] = (r) => this.inner.lookup(r);
   lookupBytes: CacheStore['lookupBytes'] = (r) => this.inner.lookupBytes(r);
-  bump: CacheStore['bump'] = (r) => this.inner.bump(r);
+  raise: CacheStore['raise'] = (r) => this.inner.raise(r);
   ttlMs: CacheStore['ttlMs'] = (r) => this.inner.ttlMs(r);
   close: CacheStore['close'] = () => this.inner.close();
   async put(request: PutRequest): Promise<void> {

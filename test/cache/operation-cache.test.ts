@@ -233,7 +233,7 @@ class CountingStore implements CacheStore {
     return this.inner.lookupBytes(r);
   };
   put: CacheStore['put'] = (r) => this.inner.put(r);
-  bump: CacheStore['bump'] = (r) => this.inner.bump(r);
+  raise: CacheStore['raise'] = (r) => this.inner.raise(r);
   ttlMs: CacheStore['ttlMs'] = (r) => this.inner.ttlMs(r);
   close: CacheStore['close'] = () => this.inner.close();
 }

@@ -21,8 +21,8 @@ export function randomTag(label = 'contract'): string {
   return `${label}-${randomBytes(6).toString('hex')}`;
 }
 
-/** Epoch ms of 2020-09-13: a generation above it was initialized from a clock in ms, not seconds. */
-const MS_CLOCK_FLOOR = 1_600_000_000_000;
+/** A committed generation, as the application's source of truth issues them (µs since the epoch). */
+const COMMITTED = 1_750_000_000_000_000;
 
 /**
  * The behaviour every CacheStore adapter must have (cache-store.ts). Each adapter's test file calls
@@ -38,22 +38,26 @@ export function describeCacheStoreContract(name: string, factory: () => Promise<
       store = subject.store;
     });
 
+    /** A write: raises `facts` one above what a lookup reads now; returns the new generations. */
+    async function bump(tag: string, facts: readonly string[]): Promise<number[]> {
+      const { generations } = await store.lookup({ tag, facts, baseKey: 'bump' });
+      const next = generations.map((g) => g + 1);
+      await store.raise({ tag, facts, generations: next });
+      return next;
+    }
+
     afterAll(async () => {
       await store.close();
     });
 
-    it('a lookup of unknown facts initializes each generation from the clock in ms, and repeat lookups return the same', async () => {
-      const request = { tag: randomTag(), facts: ['positions', 'marks'], baseKey: 'Query.book:a' };
+    it('a lookup of unknown facts initializes each generation at its floor, and repeat lookups return the same', async () => {
+      const request = { tag: randomTag(), facts: ['positions', 'marks'], baseKey: 'Query.book:a', floors: [COMMITTED, COMMITTED + 1] };
 
       const first = await store.lookup(request);
       const second = await store.lookup(request);
 
       expect(first.entry).toBeNull();
-      expect(first.generations).toHaveLength(2);
-      for (const generation of first.generations) {
-        expect(Number.isSafeInteger(generation)).toBe(true);
-        expect(generation).toBeGreaterThan(MS_CLOCK_FLOOR);
-      }
+      expect(first.generations).toEqual([COMMITTED, COMMITTED + 1]);
       expect(second.generations).toEqual(first.generations);
     });
 
@@ -90,7 +94,7 @@ export function describeCacheStoreContract(name: string, factory: () => Promise<
       ]);
 
       // A bump of `marks` moves only the entry stored at it.
-      await store.bump({ tag, facts: ['marks'] });
+      await bump(tag, ['marks']);
       const third = await store.lookupBytes(request);
       expect(third.alongside).toEqual([{ value: '{"p":1}', storedAt: 1_750_000_000_001 }, null]);
 
@@ -110,39 +114,47 @@ export function describeCacheStoreContract(name: string, factory: () => Promise<
       expect(hit.entry).toEqual({ value: '{"nav":"100.00"}', storedAt: 1_750_000_000_123 });
     });
 
-    it('after a bump of one of its facts the same base key misses, and only that fact moved', async () => {
+    it('after a raise of one of its facts the same base key misses, and only that fact moved', async () => {
       const tag = randomTag();
       const request = { tag, facts: ['positions', 'marks'], baseKey: 'Query.book:a' };
       const before = await store.lookup(request);
       await store.put({ ...request, generations: before.generations, value: 'v', ttlSeconds: 30, storedAt: 1 });
 
-      const bumped = await store.bump({ tag, facts: ['marks'] });
+      await store.raise({ tag, facts: ['marks'], generations: [before.generations[1]! + 7] });
       const after = await store.lookup(request);
 
-      expect(bumped).toEqual([before.generations[1]! + 1]);
       expect(after.entry).toBeNull();
-      expect(after.generations).toEqual([before.generations[0], before.generations[1]! + 1]);
+      expect(after.generations).toEqual([before.generations[0], before.generations[1]! + 7]);
     });
 
-    it('a bump in one tag leaves the same facts of another tag, and their entries, untouched', async () => {
+    it('a raise never lowers a counter', async () => {
+      const tag = randomTag();
+      const request = { tag, facts: ['positions'], baseKey: 'k' };
+      await store.raise({ tag, facts: ['positions'], generations: [COMMITTED + 10] });
+      await store.raise({ tag, facts: ['positions'], generations: [COMMITTED + 3] });
+
+      expect((await store.lookup(request)).generations).toEqual([COMMITTED + 10]);
+    });
+
+    it('a raise in one tag leaves the same facts of another tag, and their entries, untouched', async () => {
       const mine = { tag: randomTag(), facts: ['positions'], baseKey: 'Query.book:a' };
       const theirs = { ...mine, tag: randomTag() };
       const theirsBefore = await store.lookup(theirs);
       await store.put({ ...theirs, generations: theirsBefore.generations, value: 'theirs', ttlSeconds: 30, storedAt: 1 });
 
       await store.lookup(mine);
-      await store.bump({ tag: mine.tag, facts: ['positions'] });
+      await bump(mine.tag, ['positions']);
       const theirsAfter = await store.lookup(theirs);
 
       expect(theirsAfter.generations).toEqual(theirsBefore.generations);
       expect(theirsAfter.entry?.value).toBe('theirs');
     });
 
-    it('a late put under generations that a bump has moved past is stored but never reachable', async () => {
+    it('a late put under generations that a raise has moved past is stored but never reachable', async () => {
       const request = { tag: randomTag(), facts: ['positions'], baseKey: 'Query.book:a' };
-      // A reader looks up, a writer commits and bumps, then the reader writes what it computed.
+      // A reader looks up, a writer commits and raises, then the reader writes what it computed.
       const { generations: old } = await store.lookup(request);
-      await store.bump({ tag: request.tag, facts: ['positions'] });
+      await bump(request.tag, ['positions']);
       await store.put({ ...request, generations: old, value: 'stale', ttlSeconds: 30, storedAt: 1 });
 
       const next = await store.lookup(request);
@@ -152,36 +164,42 @@ export function describeCacheStoreContract(name: string, factory: () => Promise<
       expect(await store.ttlMs({ ...request, generations: old })).not.toBeNull();
     });
 
-    it('a bump of a fact never seen initializes it from the clock first, and the next lookup returns the bumped number', async () => {
+    it('a fact never seen starts at the floor the lookup gives (0 without one)', async () => {
       const tag = randomTag();
 
-      const [bumped] = await store.bump({ tag, facts: ['fresh'] });
-      const { generations } = await store.lookup({ tag, facts: ['fresh'], baseKey: 'k' });
+      const floored = await store.lookup({ tag, facts: ['fresh'], baseKey: 'k', floors: [COMMITTED] });
+      const plain = await store.lookup({ tag, facts: ['other'], baseKey: 'k' });
 
-      expect(bumped).toBeGreaterThan(MS_CLOCK_FLOOR);
-      expect(generations).toEqual([bumped]);
+      expect(floored.generations).toEqual([COMMITTED]);
+      expect(plain.generations).toEqual([0]);
     });
 
-    it('a bump of several facts moves each by one and returns them in request order', async () => {
+    it('a counter behind the floor is raised to it (a restarted or restored store), and the entry at the old number is not served', async () => {
       const tag = randomTag();
-      const { generations } = await store.lookup({ tag, facts: ['a', 'b', 'c'], baseKey: 'k' });
+      const request = { tag, facts: ['positions', 'marks'], baseKey: 'k' };
+      const { generations } = await store.lookup(request);
+      await store.put({ ...request, generations, value: 'old', ttlSeconds: 30, storedAt: 1 });
 
-      const bumped = await store.bump({ tag, facts: ['c', 'a'] });
+      const floors = [generations[0]!, generations[1]! + 5];
+      const after = await store.lookup({ ...request, floors });
+      const again = await store.lookup(request);
 
-      expect(bumped).toEqual([generations[2]! + 1, generations[0]! + 1]);
+      expect(after).toEqual({ generations: floors, entry: null });
+      // The store kept the raise: a lookup without floors sees it too.
+      expect(again.generations).toEqual(floors);
+      // A floor below the counter changes nothing.
+      expect((await store.lookup({ ...request, floors: [0, 0] })).generations).toEqual(floors);
     });
 
-    it('N concurrent bumps of one fact raise its generation by exactly N', async () => {
+    it('N concurrent raises of one fact leave its counter at the highest', async () => {
       const tag = randomTag();
-      const { generations } = await store.lookup({ tag, facts: ['positions'], baseKey: 'k' });
       const n = 50;
+      const order = Array.from({ length: n }, (_, i) => COMMITTED + ((i * 37) % n));
 
-      const results = await Promise.all(Array.from({ length: n }, () => store.bump({ tag, facts: ['positions'] })));
+      await Promise.all(order.map((g) => store.raise({ tag, facts: ['positions'], generations: [g] })));
       const after = await store.lookup({ tag, facts: ['positions'], baseKey: 'k' });
 
-      expect(after.generations).toEqual([generations[0]! + n]);
-      // Each bump saw a distinct number: no two were merged.
-      expect(new Set(results.map((r) => r[0])).size).toBe(n);
+      expect(after.generations).toEqual([COMMITTED + n - 1]);
     });
 
     it('entries under different base keys at the same generations are independent', async () => {
@@ -241,15 +259,15 @@ export function describeCacheStoreContract(name: string, factory: () => Promise<
       expect((await store.lookup(bytes)).entry).toEqual({ value, storedAt: 1_750_000_000_002 });
     });
 
-    it('lookupBytes initializes unknown facts and misses after a bump, as lookup does', async () => {
-      const request = { tag: randomTag(), facts: ['positions'], baseKey: 'k' };
+    it('lookupBytes initializes unknown facts at their floors and misses after a raise, as lookup does', async () => {
+      const request = { tag: randomTag(), facts: ['positions'], baseKey: 'k', floors: [COMMITTED] };
       const first = await store.lookupBytes(request);
       expect(first.entry).toBeNull();
-      expect(first.generations[0]).toBeGreaterThan(MS_CLOCK_FLOOR);
+      expect(first.generations).toEqual([COMMITTED]);
       await store.put({ ...request, generations: first.generations, value: 'v', ttlSeconds: 30, storedAt: 1 });
       expect((await store.lookupBytes(request)).entry?.bytes.toString()).toBe('v');
 
-      await store.bump({ tag: request.tag, facts: request.facts });
+      await bump(request.tag, request.facts);
       const after = await store.lookupBytes(request);
 
       expect(after.entry).toBeNull();
@@ -264,7 +282,7 @@ export function describeCacheStoreContract(name: string, factory: () => Promise<
       const plain = { tag: base, facts: ['b}:g:x'], baseKey: 'k' };
       const { generations } = await store.lookup(plain);
 
-      await store.bump({ tag: tricky.tag, facts: tricky.facts });
+      await bump(tricky.tag, tricky.facts);
 
       expect((await store.lookup(plain)).generations).toEqual(generations);
     });

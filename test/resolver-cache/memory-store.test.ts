@@ -102,19 +102,20 @@ describe('MemoryStore bounds', () => {
     expect(store.stats()).toMatchObject({ entries: 1, bytes: once });
   });
 
-  it('past maxGenerations the least recently used generation is dropped, and re-initialized above every number issued before even on a frozen clock', async () => {
-    const frozen = () => 1_750_000_000_000;
-    const store = new MemoryStore({ maxGenerations: 2, now: frozen });
-    const first = await store.lookup({ tag: 't', facts: ['a'], baseKey: 'k' });
+  it('past maxGenerations the least recently used generation is dropped, and comes back at the floor: an entry stored before a raise stays unreachable', async () => {
+    const store = new MemoryStore({ maxGenerations: 2 });
+    const floor = 1_750_000_000_000_000;
+    const first = await store.lookup({ tag: 't', facts: ['a'], baseKey: 'k', floors: [floor] });
     await store.put({ tag: 't', baseKey: 'k', generations: first.generations, value: 'v', ttlSeconds: 60, storedAt: 1 });
-    const [bumpedB] = await store.bump({ tag: 't', facts: ['b'] });
+    await store.raise({ tag: 't', facts: ['a'], generations: [floor + 1] }); // a write committed floor + 1
+    await store.lookup({ tag: 't', facts: ['b'], baseKey: 'k' });
     await store.lookup({ tag: 't', facts: ['c'], baseKey: 'k' }); // evicts a
 
-    const again = await store.lookup({ tag: 't', facts: ['a'], baseKey: 'k' });
+    const again = await store.lookup({ tag: 't', facts: ['a'], baseKey: 'k', floors: [floor + 1] });
 
     expect(store.stats()).toMatchObject({ generations: 2, evictedGenerations: 2 });
-    expect(again.generations[0]).toBeGreaterThan(Math.max(first.generations[0]!, bumpedB!));
-    // The entry under the evicted generation is unreachable: a miss, never a stale hit.
+    expect(again.generations).toEqual([floor + 1]);
+    // The entry under the old generation is unreachable: a miss, never a stale hit.
     expect(again.entry).toBeNull();
   });
 });

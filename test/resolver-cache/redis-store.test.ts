@@ -75,17 +75,31 @@ describe('RedisStore on a single node', () => {
     expect(redisGenerationKey('a}b{c%d', 'f')).toBe('rc:{a%7Db%7Bc%25d}:g:f');
   });
 
-  it('sends one command per lookup and per bump, whatever the number of facts: MGET once the generations are known', async () => {
+  it('sends one command per lookup and per raise, whatever the number of facts: MGET once the generations are known', async () => {
     const request = { tag: randomTag(), facts: ['a', 'b', 'c', 'd'], baseKey: 'k' };
-    await store.lookup(request); // loads the scripts (EVALSHA answered NOSCRIPT, then EVAL) if needed
-    await store.bump({ tag: request.tag, facts: ['a'] });
+    const { generations } = await store.lookup(request); // loads the scripts (EVALSHA answered NOSCRIPT, then EVAL) if needed
+    await store.raise({ tag: request.tag, facts: ['a'], generations: [generations[0]! + 1] });
+    await store.lookup(request);
     sent.length = 0;
 
     await store.lookup(request);
     await store.lookupBytes(request);
-    await store.bump({ tag: request.tag, facts: ['a', 'b', 'c'] });
+    await store.raise({ tag: request.tag, facts: ['a', 'b', 'c'], generations: [9, 9, 9] });
 
     expect(sent).toEqual(['mget', 'mget', 'evalsha']);
+  });
+
+  it('with a floor above what it remembered, asks the script at once, which raises the counter', async () => {
+    const request = { tag: randomTag(), facts: ['positions'], baseKey: 'k' };
+    const { generations } = await store.lookup(request);
+    sent.length = 0;
+
+    const floored = await store.lookup({ ...request, floors: [generations[0]! + 3] });
+
+    // The guess (the floor) disagreed with Redis in the MGET; the script raised it.
+    expect(sent).toEqual(['mget', 'evalsha']);
+    expect(floored.generations).toEqual([generations[0]! + 3]);
+    expect(await client.get(redisGenerationKey(request.tag, 'positions'))).toBe(String(generations[0]! + 3));
   });
 
   it('runs the script for generations it has never seen, once, and MGET after', async () => {
@@ -99,7 +113,7 @@ describe('RedisStore on a single node', () => {
     expect(second).toEqual(first);
   });
 
-  it("sees another process's bump at once: the generations it remembered are checked, the old entry is not served", async () => {
+  it("sees another process's raise at once: the generations it remembered are checked, the old entry is not served", async () => {
     const other = new RedisStore(await connect());
     try {
       const tag = randomTag();
@@ -108,7 +122,8 @@ describe('RedisStore on a single node', () => {
       await store.put({ ...request, generations, value: 'before', ttlSeconds: 30, storedAt: 1 });
       expect((await store.lookup(request)).entry?.value).toBe('before');
 
-      const [bumped] = await other.bump({ tag, facts: ['marks'] });
+      const bumped = generations[1]! + 1;
+      await other.raise({ tag, facts: ['marks'], generations: [bumped] });
       sent.length = 0;
       const after = await store.lookupBytes(request);
 
@@ -148,20 +163,18 @@ describe('RedisStore on a single node', () => {
     expect(found.alongside).toEqual([{ value: 'F', storedAt: 7 }]);
   });
 
-  it('after the generation counters are lost, as on a restart without persistence, they come back above every number issued before', async () => {
+  it('after the generation counters are lost, as on a restart without persistence, they come back at the floors: the entry from before the last raise is not served', async () => {
     const tag = randomTag();
     const request = { tag, facts: ['positions'], baseKey: 'k' };
     const { generations } = await store.lookup(request);
     await store.put({ ...request, generations, value: 'before', ttlSeconds: 30, storedAt: 1 });
-    const [bumped] = await store.bump({ tag, facts: ['positions'] });
-    await store.bump({ tag, facts: ['positions'] });
+    const committed = generations[0]! + 2;
+    await store.raise({ tag, facts: ['positions'], generations: [committed] });
 
     await client.del(redisGenerationKey(tag, 'positions'));
-    await sleep(5); // the clock in ms moves past the two bumps
-    const after = await store.lookup(request);
+    const after = await store.lookup({ ...request, floors: [committed] });
 
-    expect(after.generations[0]).toBeGreaterThan(bumped! + 1);
-    expect(after.entry).toBeNull();
+    expect(after).toEqual({ generations: [committed], entry: null });
   });
 
   it('reads a value it did not write under an entry key as a miss', async () => {
@@ -236,6 +249,16 @@ describe('RedisStore with local copies', () => {
     expect(sent).toEqual(['mget']);
   });
 
+  it('never serves its copy when a floor is above the generations it was read at', async () => {
+    const { request, generations } = await stored();
+    sent.length = 0;
+
+    const after = await store.lookupBytes({ ...request, floors: [generations[0]!, generations[1]! + 1] });
+
+    expect(after.entry).toBeNull();
+    expect(after.generations).toEqual([generations[0], generations[1]! + 1]);
+  });
+
   it('serves its copy without asking for the alongside keys', async () => {
     const { request } = await stored();
     const alongside = jest.fn(() => [{ baseKey: 'field', factIndexes: [0] }]);
@@ -246,9 +269,10 @@ describe('RedisStore with local copies', () => {
     expect(alongside).not.toHaveBeenCalled();
   });
 
-  it("never serves its copy once another process's bump moved a generation", async () => {
-    const { request } = await stored();
-    const [bumped] = await other.bump({ tag: request.tag, facts: ['marks'] });
+  it("never serves its copy once another process's raise moved a generation", async () => {
+    const { request, generations } = await stored();
+    const bumped = generations[1]! + 1;
+    await other.raise({ tag: request.tag, facts: ['marks'], generations: [bumped] });
     sent.length = 0;
 
     const after = await store.lookupBytes(request);

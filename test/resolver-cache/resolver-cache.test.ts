@@ -256,7 +256,7 @@ describe('ResolverCache on a toy schema', () => {
       lookup: () => Promise.reject(new Error('store down')),
       lookupBytes: () => Promise.reject(new Error('store down')),
       put: () => Promise.reject(new Error('store down')),
-      bump: () => Promise.reject(new Error('store down')),
+      raise: () => Promise.reject(new Error('store down')),
       ttlMs: () => Promise.resolve(null),
       close: () => Promise.resolve(),
     };

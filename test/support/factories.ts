@@ -57,7 +57,7 @@ export function actor(role: Role, portfolios: readonly string[] | '*' = '*', id 
   return { id, role, portfolios };
 }
 
-/** Service dependencies whose change listener records what each write announced. */
+/** Service dependencies whose change listener records each write's change once it has committed. */
 export function recordingDeps(db: Knex, clock: Clock): ServiceDeps & { announced: CommittedChange[] } {
   const announced: CommittedChange[] = [];
   return {
@@ -65,10 +65,11 @@ export function recordingDeps(db: Knex, clock: Clock): ServiceDeps & { announced
     clock,
     announced,
     changes: {
-      committed: (change) => {
-        announced.push(change);
-        return Promise.resolve();
-      },
+      record: (_trx, change) =>
+        Promise.resolve(() => {
+          announced.push(change);
+          return Promise.resolve();
+        }),
     },
   };
 }

@@ -9,6 +9,7 @@ import * as journalEntries from './20261127000700_create_journal_entries';
 import * as morningPacks from './20261127000800_create_morning_packs';
 import * as riskSnapshots from './20261127000900_create_risk_snapshots';
 import * as idempotencyKeys from './20261127001000_create_idempotency_keys';
+import * as factGenerations from './20261206000100_create_fact_generations';
 
 type Migration = Knex.Migration;
 
@@ -27,6 +28,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261127000800_create_morning_packs', morningPacks],
   ['20261127000900_create_risk_snapshots', riskSnapshots],
   ['20261127001000_create_idempotency_keys', idempotencyKeys],
+  ['20261206000100_create_fact_generations', factGenerations],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -11,9 +11,9 @@
 export interface CacheStore {
   /**
    * In one round trip: the current generation of each fact, then the entry stored under `baseKey`
-   * at exactly those generations (null when absent or expired). A fact never seen before gets its
-   * generation initialized here (from the store's clock in ms), never 0: after a store restart
-   * new generations cannot collide with numbers issued before it.
+   * at exactly those generations (null when absent or expired). A fact's generation is never
+   * below its floor in `request.floors`: a counter that is absent or behind it (a restarted
+   * store, one restored from an old snapshot, a raise that never arrived) is raised to it first.
    */
   lookup(request: LookupRequest): Promise<LookupResult>;
 
@@ -28,8 +28,11 @@ export interface CacheStore {
   /** Stores `value` under `baseKey` at `generations` (those returned by lookup) with a TTL. */
   put(request: PutRequest): Promise<void>;
 
-  /** Atomically increments the generation of each fact (all under one tag); returns the new values. */
-  bump(request: BumpRequest): Promise<readonly number[]>;
+  /**
+   * Raises the generation of each fact (all under one tag) to at least the given one; never
+   * lowers a counter. Generations are issued by the application's source of truth, not here.
+   */
+  raise(request: RaiseRequest): Promise<void>;
 
   /** Remaining time to live of an entry in ms, null when absent. For tests and diagnostics. */
   ttlMs(request: Omit<PutRequest, 'value' | 'ttlSeconds' | 'storedAt'>): Promise<number | null>;
@@ -45,6 +48,11 @@ export interface LookupRequest {
   readonly facts: readonly string[];
   /** Hash of the schema coordinate, normalized arguments and scope. */
   readonly baseKey: string;
+  /**
+   * The lowest generation each fact may have, in `facts` order (the committed generations the
+   * caller knows of); 0 for every fact when absent.
+   */
+  readonly floors?: readonly number[];
   /**
    * The TTL entries of this key are stored with, when the caller knows it: a store that keeps
    * local copies of entries it returned (RedisStore with localCopyMaxBytes) keeps them no longer.
@@ -101,7 +109,9 @@ export interface PutRequest {
   readonly storedAt: number;
 }
 
-export interface BumpRequest {
+export interface RaiseRequest {
   readonly tag: string;
   readonly facts: readonly string[];
+  /** One per fact, in the same order. */
+  readonly generations: readonly number[];
 }

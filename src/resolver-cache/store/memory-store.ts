@@ -1,4 +1,4 @@
-import type { BumpRequest, CacheEntry, CacheStore, LookupBytesRequest, LookupBytesResult, LookupRequest, LookupResult, PutRequest } from './cache-store';
+import type { CacheEntry, CacheStore, LookupBytesRequest, LookupBytesResult, LookupRequest, LookupResult, PutRequest, RaiseRequest } from './cache-store';
 import { assertTag, ttlSecondsToMs } from './store-keys';
 
 export interface MemoryStoreOptions {
@@ -39,7 +39,7 @@ interface StoredEntry {
 }
 
 /**
- * The embedded default store: one process, no I/O. Everything here is synchronous, so a bump is
+ * The embedded default store: one process, no I/O. Everything here is synchronous, so a raise is
  * trivially atomic; the methods return promises only to honour the port.
  *
  * Both maps rely on Map keeping insertion order: re-inserting a key on access moves it to the end,
@@ -52,12 +52,6 @@ export class MemoryStore implements CacheStore {
   private readonly entries = new Map<string, StoredEntry>();
   private readonly generations = new Map<string, number>();
   private bytes = 0;
-  /**
-   * The highest generation this store ever issued. A generation initialized later starts above
-   * it, so an evicted generation re-initialized is always new, even with a frozen or backward-
-   * stepping clock (fake time in tests, an NTP correction in production).
-   */
-  private highestIssued = 0;
   private evictedEntries = 0;
   private evictedGenerations = 0;
 
@@ -131,18 +125,10 @@ export class MemoryStore implements CacheStore {
     });
   }
 
-  bump(request: BumpRequest): Promise<readonly number[]> {
+  raise(request: RaiseRequest): Promise<void> {
     return settle(() => {
       assertTag(request.tag);
-      return request.facts.map((fact) => {
-        const key = generationKey(request.tag, fact);
-        // An absent fact is initialized first, as in lookup, so the bumped number is above
-        // anything issued before.
-        const next = this.generation(request.tag, fact) + 1;
-        this.generations.set(key, next);
-        this.highestIssued = Math.max(this.highestIssued, next);
-        return next;
-      });
+      request.facts.forEach((fact, i) => this.generation(request.tag, fact, request.generations[i] ?? 0));
     });
   }
 
@@ -176,7 +162,7 @@ export class MemoryStore implements CacheStore {
   /** The generations of the request's facts, and its live entry (marked recently used) if any. */
   private find(request: LookupRequest): { generations: number[]; stored: StoredEntry | null } {
     assertTag(request.tag);
-    const generations = request.facts.map((fact) => this.generation(request.tag, fact));
+    const generations = request.facts.map((fact, i) => this.generation(request.tag, fact, request.floors?.[i] ?? 0));
     return { generations, stored: this.live(entryKey(request.tag, request.baseKey, generations)) };
   }
 
@@ -194,32 +180,27 @@ export class MemoryStore implements CacheStore {
   }
 
   /**
-   * The current generation of a fact, initialized on first sight from the clock in ms (and above
-   * every number issued before, see highestIssued), never 0. Marks the fact recently used.
+   * The current generation of a fact, raised to `floor` first when it is absent or behind it.
+   * Marks the fact recently used.
    *
-   * Evicting a generation is safe: its entries were keyed by the old number, and the number it is
-   * re-initialized to is above every number issued before, so those entries just become
-   * unreachable (a miss, never a stale hit) and leave by LRU or TTL.
+   * Evicting a generation is safe: it comes back at the caller's floor, the committed generation
+   * the caller knows of; an entry stored at that number was computed once that generation was
+   * current, and one stored under an older number stays unreachable.
    */
-  private generation(tag: string, fact: string): number {
+  private generation(tag: string, fact: string, floor: number): number {
     const key = generationKey(tag, fact);
     const current = this.generations.get(key);
-    if (current !== undefined) {
-      this.generations.delete(key);
-      this.generations.set(key, current);
-      return current;
-    }
-    const initial = Math.max(Math.floor(this.now()), this.highestIssued + 1, 1);
-    this.highestIssued = initial;
-    this.generations.set(key, initial);
-    if (this.generations.size > this.maxGenerations) {
+    if (current !== undefined) this.generations.delete(key);
+    const generation = current === undefined ? floor : Math.max(current, floor);
+    this.generations.set(key, generation);
+    if (current === undefined && this.generations.size > this.maxGenerations) {
       const oldest = this.generations.keys().next();
       if (oldest.done !== true) {
         this.generations.delete(oldest.value);
         this.evictedGenerations += 1;
       }
     }
-    return initial;
+    return generation;
   }
 
   private deleteEntry(key: string, stored: StoredEntry): void {

@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type {
-  AlongsideKey, BumpRequest, CacheBytesEntry, CacheEntry, CacheStore, LookupBytesRequest, LookupBytesResult, LookupRequest, LookupResult, PutRequest,
+  AlongsideKey, CacheBytesEntry, CacheEntry, CacheStore, LookupBytesRequest, LookupBytesResult, LookupRequest, LookupResult, PutRequest, RaiseRequest,
 } from './cache-store';
 import { LocalCopies } from './local-copies';
 import {
@@ -42,6 +42,8 @@ const DEFAULT_REMEMBERED_GENERATIONS = 100_000;
 
 interface LookupKeys {
   readonly generationKeys: readonly string[];
+  /** The request's floors, one per generation key (0 when it gave none). */
+  readonly floors: readonly number[];
   /** The entry key without its `:<g1>.<g2>…` suffix. */
   readonly entryBase: string;
 }
@@ -53,43 +55,29 @@ interface AlongsideEntry {
 }
 
 /**
- * The store's clock in ms, from Redis TIME ([seconds, microseconds]). Formatted with %d: Lua 5.1
- * numbers are doubles, and tostring() prints them with 14 significant digits at most.
- * A script may write after calling TIME because Redis replicates scripts by their effects: always
- * from 7.0, by default from 5.0, and on request (replicate_commands, a no-op since 7.0) before.
- */
-const TIME_MS = `
-if redis.replicate_commands then redis.replicate_commands() end
-local function time_ms()
-  local t = redis.call('TIME')
-  return string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
-end
-`;
-
-/**
  * KEYS[1]: the entry key without generations; KEYS[2..n+1]: the generation keys, in fact order;
- * KEYS[n+2..]: entry keys without generations of other entries to read alongside. ARGV[1]: n
- * (absent: every key after the first is a generation key); ARGV[2..]: for each alongside key, the
+ * KEYS[n+2..]: entry keys without generations of other entries to read alongside. ARGV[1]: n;
+ * ARGV[2..n+1]: the floor of each fact (decimal); ARGV[j] for each alongside key KEYS[j]: the
  * 0-based indexes of the facts it is stored at, comma-separated, in its own order.
  * Returns { entry or nil, g1, …, gn, alongside entries or nil (only when the entry is absent) },
  * generations as strings.
  *
- * A script runs atomically, so the GET-then-SET of an absent generation cannot interleave with
- * another client's: no one can win a SET NX race in between, and the value set is the value read.
- * The entry key is built here from the generations just read, which is why lookup is a script and
- * not a pipeline; it shares the `{tag}` of KEYS[1], hence the slot, so Cluster allows the access.
+ * A counter that is absent or below its floor is raised to it first (a restarted Redis, one
+ * restored from an old snapshot, a raise that never arrived): the store converges on the
+ * committed generations whoever reads. A script runs atomically, so no other client's raise can
+ * interleave between the GET and the SET. The entry key is built here from the generations just
+ * read, which is why this is a script and not a pipeline; it shares the `{tag}` of KEYS[1], hence
+ * the slot, so Cluster allows the access. Generations stay below 2^53: exact in Lua's doubles.
  */
-const LOOKUP_LUA = `${TIME_MS}
-local n = #KEYS - 1
-if ARGV[1] then n = tonumber(ARGV[1]) end
+const LOOKUP_LUA = `
+local n = tonumber(ARGV[1])
 local reply = { false }
-local now
 for i = 2, n + 1 do
+  local floor = ARGV[i]
   local g = redis.call('GET', KEYS[i])
-  if not g then
-    now = now or time_ms()
-    redis.call('SET', KEYS[i], now)
-    g = now
+  if not g or tonumber(g) < tonumber(floor) then
+    redis.call('SET', KEYS[i], floor)
+    g = floor
   end
   reply[i] = g
 end
@@ -98,40 +86,32 @@ if entry then reply[1] = entry end
 if not entry then
   for j = n + 2, #KEYS do
     local parts = {}
-    for index in string.gmatch(ARGV[j - n], '%d+') do parts[#parts + 1] = reply[tonumber(index) + 2] end
+    for index in string.gmatch(ARGV[j], '%d+') do parts[#parts + 1] = reply[tonumber(index) + 2] end
     reply[j] = redis.call('GET', KEYS[j] .. ':' .. table.concat(parts, '.')) or false
   end
 end
 return reply
 `;
 
-/**
- * KEYS: the generation keys. INCR of an absent key would start from 0 and issue 1, 2, … which
- * numbers issued before a Redis restart may already have used: initialize from TIME first.
- */
-const BUMP_LUA = `${TIME_MS}
-local reply = {}
-local now
+/** KEYS: generation keys; ARGV: the generation each must reach. Never lowers a counter. */
+const RAISE_LUA = `
 for i = 1, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 0 then
-    now = now or time_ms()
-    redis.call('SET', KEYS[i], now)
-  end
-  reply[i] = redis.call('INCR', KEYS[i])
+  local g = redis.call('GET', KEYS[i])
+  if not g or tonumber(g) < tonumber(ARGV[i]) then redis.call('SET', KEYS[i], ARGV[i]) end
 end
-return reply
+return #KEYS
 `;
 
 const LOOKUP_COMMAND = 'resolverCacheLookup';
 /** defineCommand also adds `<name>Buffer`, which leaves the reply's bulk strings as Buffers. */
 const LOOKUP_BUFFER_COMMAND = 'resolverCacheLookupBuffer';
-const BUMP_COMMAND = 'resolverCacheBump';
+const RAISE_COMMAND = 'resolverCacheRaise';
 
 /** The scripts as defineCommand adds them: numkeys, then the keys (EVALSHA, EVAL on NOSCRIPT). */
 interface ScriptCommands {
   [LOOKUP_COMMAND](numberOfKeys: number, ...keysThenArgs: string[]): Promise<[string | null, ...string[]]>;
   [LOOKUP_BUFFER_COMMAND](numberOfKeys: number, ...keysThenArgs: string[]): Promise<[Buffer | null, ...(Buffer | null)[]]>;
-  [BUMP_COMMAND](numberOfKeys: number, ...keys: string[]): Promise<number[]>;
+  [RAISE_COMMAND](numberOfKeys: number, ...keysThenArgs: string[]): Promise<number>;
 }
 
 /**
@@ -142,10 +122,10 @@ interface ScriptCommands {
  * it is one MGET of the generation keys and of the entry key at those generations: MGET reads all
  * its keys at one instant, so if the generations it returns are the ones guessed, the entry it
  * returns is the entry at the current generations (or its absence). Otherwise (a generation moved,
- * by another process's bump, or was never seen, or is absent and must be initialized) the lookup
+ * by another process's raise, or was never seen, or is below the caller's floor) the lookup
  * script decides, and a second round trip is paid once. The script returns the value through Lua,
  * which copies it twice inside Redis: on a 40 kB entry the MGET costs Redis a tenth of it.
- * bump is one EVALSHA, put one SET PX, ttlMs one PTTL.
+ * raise is one EVALSHA, put one SET PX, ttlMs one PTTL.
  */
 export class RedisStore implements CacheStore {
   private readonly client: Redis | Cluster;
@@ -153,7 +133,7 @@ export class RedisStore implements CacheStore {
   private readonly prefix: string;
   private readonly ownsClient: boolean;
   private readonly maxRemembered: number;
-  /** Generation key → the last generation this process saw it at (read or bumped). */
+  /** Generation key → the last generation this process read it at. */
   private readonly seen = new Map<string, number>();
   private readonly local: LocalCopies | null;
   private readonly now: () => number;
@@ -168,7 +148,7 @@ export class RedisStore implements CacheStore {
     this.local = localBytes > 0 ? new LocalCopies(localBytes, this.now) : null;
     // numberOfKeys omitted: the first argument of each call is the key count.
     client.defineCommand(LOOKUP_COMMAND, { lua: LOOKUP_LUA, readOnly: false });
-    client.defineCommand(BUMP_COMMAND, { lua: BUMP_LUA, readOnly: false });
+    client.defineCommand(RAISE_COMMAND, { lua: RAISE_LUA, readOnly: false });
     this.commands = client as unknown as ScriptCommands;
   }
 
@@ -192,7 +172,7 @@ export class RedisStore implements CacheStore {
     const ttlMs = this.local === null ? null : ttlSecondsToMs(request.ttlSeconds ?? 0);
     let guessFirst = true;
     if (this.local !== null && ttlMs !== null) {
-      const guess = this.recall(keys.generationKeys);
+      const guess = this.recall(keys);
       const copy = guess === null ? null : this.local.get(`${keys.entryBase}:${guess.join('.')}`);
       if (guess !== null && copy !== null) {
         const current = keys.generationKeys.length === 0 ? [] : await this.client.mgetBuffer(...keys.generationKeys);
@@ -226,6 +206,7 @@ export class RedisStore implements CacheStore {
   private keysOf(request: LookupRequest): LookupKeys {
     return {
       generationKeys: request.facts.map((fact) => redisGenerationKey(request.tag, fact, this.prefix)),
+      floors: request.facts.map((_, i) => request.floors?.[i] ?? 0),
       entryBase: redisEntryKeyBase(request.tag, request.baseKey, this.prefix),
     };
   }
@@ -245,14 +226,15 @@ export class RedisStore implements CacheStore {
    * the alongside entries (null when none were asked) come in the same reply.
    */
   private async find<T extends string | Buffer>(
-    { generationKeys, entryBase }: LookupKeys,
+    keys: LookupKeys,
     alongside: readonly AlongsideEntry[],
     mget: (keys: string[]) => Promise<(T | null)[]>,
     script: (keys: string[], args: string[]) => Promise<[T | null, ...(T | null)[]]>,
     guessFirst = true,
   ): Promise<{ generations: number[]; raw: T | null; alongsideRaw: (T | null)[] | null }> {
+    const { generationKeys, entryBase, floors } = keys;
     const n = generationKeys.length;
-    const guess = guessFirst ? this.recall(generationKeys) : null;
+    const guess = guessFirst ? this.recall(keys) : null;
     if (guess !== null) {
       const others = alongside.map((a) => `${a.entryBase}:${a.factIndexes.map((i) => guess[i]).join('.')}`);
       const reply = await mget([...generationKeys, `${entryBase}:${guess.join('.')}`, ...others]);
@@ -260,7 +242,7 @@ export class RedisStore implements CacheStore {
         return { generations: guess, raw: reply[n] ?? null, alongsideRaw: alongside.length === 0 ? null : reply.slice(n + 1) };
       }
     }
-    const args = alongside.length === 0 ? [] : [String(n), ...alongside.map((a) => a.factIndexes.join(','))];
+    const args = [String(n), ...floors.map(String), ...alongside.map((a) => a.factIndexes.join(','))];
     const reply = await script([entryBase, ...generationKeys, ...alongside.map((a) => a.entryBase)], args);
     const generations = reply.slice(1, n + 1).map((g) => Number(g?.toString()));
     this.remember(generationKeys, generations);
@@ -268,13 +250,16 @@ export class RedisStore implements CacheStore {
     return { generations, raw: reply[0], alongsideRaw: alongside.length > 0 && others.length === alongside.length ? others : null };
   }
 
-  /** The generations last seen of every key, or null when one of them was not seen. */
-  private recall(generationKeys: readonly string[]): number[] | null {
+  /**
+   * The generations last seen of every key, each raised to its floor (a counter behind its floor
+   * is raised by the script, so the MGET cannot confirm it), or null when one was not seen.
+   */
+  private recall({ generationKeys, floors }: LookupKeys): number[] | null {
     const generations: number[] = [];
-    for (const key of generationKeys) {
-      const generation = this.seen.get(key);
+    for (let i = 0; i < generationKeys.length; i++) {
+      const generation = this.seen.get(generationKeys[i]!);
       if (generation === undefined) return null;
-      generations.push(generation);
+      generations.push(Math.max(generation, floors[i] ?? 0));
     }
     return generations;
   }
@@ -302,12 +287,10 @@ export class RedisStore implements CacheStore {
     await this.client.set(key, encodeEntry(request.storedAt, request.value), 'PX', ttlMs);
   }
 
-  async bump(request: BumpRequest): Promise<readonly number[]> {
+  async raise(request: RaiseRequest): Promise<void> {
     const keys = request.facts.map((fact) => redisGenerationKey(request.tag, fact, this.prefix));
-    if (keys.length === 0) return [];
-    const generations = await this.commands[BUMP_COMMAND](keys.length, ...keys);
-    this.remember(keys, generations);
-    return generations;
+    if (keys.length === 0) return;
+    await this.commands[RAISE_COMMAND](keys.length, ...keys, ...request.generations.map(String));
   }
 
   async ttlMs(request: Omit<PutRequest, 'value' | 'ttlSeconds' | 'storedAt'>): Promise<number | null> {

@@ -1,5 +1,5 @@
 import type {
-  BumpRequest, CacheBytesEntry, CacheEntry, CacheStore, LookupBytesRequest, LookupBytesResult, LookupRequest, LookupResult, PutRequest,
+  CacheBytesEntry, CacheEntry, CacheStore, LookupBytesRequest, LookupBytesResult, LookupRequest, LookupResult, PutRequest, RaiseRequest,
 } from './cache-store';
 
 /**
@@ -18,22 +18,27 @@ export type LookupOutcome<TEntry = CacheEntry> =
       readonly kind: 'ok';
       readonly generations: readonly number[];
       readonly entry: TEntry | null;
-      /**
-       * True when the store had an entry but it was refused because it was stored before this
-       * process recovered from losing an invalidation of its tag (entry is then null: a miss).
-       */
-      readonly refusedStale: boolean;
-      /** The entries read alongside (lookupBytes), under the same stale guard. */
+      /** The entries read alongside (lookupBytes). */
       readonly alongside?: readonly (CacheEntry | null)[];
     }
   | StoreUnavailable;
 
 export type PutOutcome = { readonly kind: 'ok' } | StoreUnavailable;
 
-/** `deferred`: the bump is remembered and will be replayed before the store serves a lookup. */
-export type BumpOutcome =
-  | { readonly kind: 'ok'; readonly generations: readonly number[] }
-  | { readonly kind: 'deferred'; readonly reason: UnavailableReason };
+/**
+ * `unavailable`: the store's counters were not raised. Nothing is lost: the generations were
+ * committed by the application, every process's floors carry them, and the next lookup of the
+ * facts raises the counters.
+ */
+export type RaiseOutcome = { readonly kind: 'ok' } | StoreUnavailable;
+
+/** What the port's raise rejects with when the store is unavailable (its lookups and puts never reject). */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  constructor(readonly reason: UnavailableReason) {
+    super(`cache store unavailable (${reason})`);
+  }
+}
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
@@ -44,25 +49,15 @@ export interface ResilientStoreOptions {
   readonly failureThreshold?: number;
   /** How long the circuit stays open, in ms, before one probe call is let through. */
   readonly openMs?: number;
-  /** Epoch ms, for the breaker and the stale guard; injectable for tests. */
+  /** Epoch ms, for the breaker; injectable for tests. */
   readonly now?: () => number;
   /** Called once per state change, never per request: the server logs it. */
   readonly onStateChange?: (from: CircuitState, to: CircuitState, reason: string) => void;
-  /**
-   * Bound of the tags with bumps waiting for replay (and of the tags under a stale guard). Past it
-   * the bump's tag is dropped and every entry stored before the recovery is refused instead.
-   */
-  readonly maxPendingTags?: number;
-  /**
-   * How long, in ms, entries stored before a recovery stay refused for a tag whose bumps were
-   * replayed. Must cover the longest entry TTL in use: older entries have expired anyway.
-   */
-  readonly staleGuardMs?: number;
 }
 
 export interface ResilientStoreStats {
   readonly state: CircuitState;
-  /** Calls made to this store (lookup, put, bump, ttlMs), short-circuited ones included. */
+  /** Calls made to this store (lookup, put, raise, ttlMs), short-circuited ones included. */
   readonly calls: number;
   /** Calls that reached the inner store and failed: errors plus timeouts. */
   readonly failures: number;
@@ -70,27 +65,26 @@ export interface ResilientStoreStats {
   readonly timeouts: number;
   /** Calls refused without touching the inner store because the circuit was open. */
   readonly shortCircuits: number;
-  /** Pending bumps (one per tag, all its facts) replayed successfully after a failure. */
-  readonly replayedBumps: number;
-  /** Tags with bumps waiting for replay now. */
-  readonly pendingTags: number;
-  /** Bumps not remembered because maxPendingTags was reached (each widens the stale guard). */
-  readonly droppedBumps: number;
-  /** Entries found but refused by the stale guard. */
-  readonly refusedStale: number;
+  /**
+   * Calls that did not answer in time while this process's event loop was late: the timer fired
+   * more than half a timeout after it was due, so the store is not blamed (the breaker ignores them).
+   */
+  readonly lateTimeouts: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 100;
 const DEFAULT_FAILURE_THRESHOLD = 5;
 const DEFAULT_OPEN_MS = 5_000;
-const DEFAULT_MAX_PENDING_TAGS = 10_000;
-const DEFAULT_STALE_GUARD_MS = 24 * 60 * 60 * 1000;
 
 /** What `lookup` (the port method) resolves to when the store is unavailable. */
 const UNAVAILABLE_LOOKUP: LookupResult & LookupBytesResult = Object.freeze({ generations: Object.freeze([]), entry: null });
 
 class StoreTimeoutError extends Error {
-  constructor(ms: number) {
+  /** How late the timer fired, in ms, past its due time (event-loop delay). */
+  constructor(
+    ms: number,
+    readonly lateMs: number,
+  ) {
     super(`cache store did not answer within ${ms} ms`);
     this.name = 'StoreTimeoutError';
   }
@@ -101,17 +95,22 @@ type Attempt<T> = { readonly ok: true; readonly value: T } | { readonly ok: fals
 
 /**
  * Wraps a CacheStore so that a failing or slow store never fails or stalls a request
- * (invariant 2): every call is bounded by timeoutMs and never rejects; failures feed a circuit
- * breaker that, while open, answers without touching the inner store.
+ * (invariant 2): every call is bounded by timeoutMs and never rejects (but the port's raise, see
+ * below); failures feed a circuit breaker that, while open, answers without touching the store.
  *
  * Use the `try*` methods: they say what happened as a union. The port methods delegate to them and
- * map "unavailable" to a neutral answer (lookup: no generations, no entry; put: nothing; bump: no
- * generations; ttlMs: null), so this class is still a CacheStore and never throws either.
+ * map "unavailable" to a neutral answer (lookup: no generations, no entry; put: nothing; ttlMs:
+ * null), except raise, which rejects with StoreUnavailableError so that a caller of the port
+ * knows the counters did not move.
  *
- * Invalidations are never lost silently (invariant 1): a bump that fails is remembered per tag and
- * replayed before any lookup is served from the store again; until it succeeds, lookups are
- * unavailable. Belt and braces, once a tag's bumps were replayed, its entries stored before that
- * moment are refused for staleGuardMs (see tryLookup).
+ * Nothing is remembered for later: invalidations are not this store's to keep. The generations
+ * are committed by the application and every process holds them as floors (generations.ts), so
+ * a raise that fails costs nothing but a script on the next lookup, which raises the counters.
+ *
+ * The breaker blames the store only for its own failures. A timeout is checked once more after
+ * the event loop has polled I/O (a reply that arrived while the loop was blocked is taken), and a
+ * timer that fired more than half a timeout late is the process's delay, not the store's: the
+ * call is unavailable for its request, but it does not count towards opening the circuit.
  */
 export class ResilientStore implements CacheStore {
   private readonly inner: CacheStore;
@@ -120,8 +119,6 @@ export class ResilientStore implements CacheStore {
   private readonly openMs: number;
   private readonly now: () => number;
   private readonly onStateChange: ResilientStoreOptions['onStateChange'];
-  private readonly maxPendingTags: number;
-  private readonly staleGuardMs: number;
 
   private circuit: CircuitState = 'closed';
   private consecutiveFailures = 0;
@@ -129,24 +126,12 @@ export class ResilientStore implements CacheStore {
   private probing = false;
   private lastFailure = '';
 
-  /** Facts per tag whose bump failed and must be replayed; one increment per fact suffices. */
-  private readonly pending = new Map<string, Set<string>>();
-  /** A bump was dropped (pending full): every tag needs the stale guard at the next recovery. */
-  private lostBumps = false;
-  private replaying: Promise<void> | null = null;
-  /** Per tag: epoch ms of the recovery that replayed its bumps; entries stored before are refused. */
-  private readonly guards = new Map<string, number>();
-  /** The same for every tag, after dropped bumps or too many guarded tags. */
-  private globalGuard = Number.NEGATIVE_INFINITY;
-
   private readonly counters = {
     calls: 0,
     failures: 0,
     timeouts: 0,
     shortCircuits: 0,
-    replayedBumps: 0,
-    droppedBumps: 0,
-    refusedStale: 0,
+    lateTimeouts: 0,
   };
 
   constructor(inner: CacheStore, options: ResilientStoreOptions = {}) {
@@ -156,8 +141,6 @@ export class ResilientStore implements CacheStore {
     this.openMs = options.openMs ?? DEFAULT_OPEN_MS;
     this.now = options.now ?? Date.now;
     this.onStateChange = options.onStateChange;
-    this.maxPendingTags = options.maxPendingTags ?? DEFAULT_MAX_PENDING_TAGS;
-    this.staleGuardMs = options.staleGuardMs ?? DEFAULT_STALE_GUARD_MS;
     if (!(this.timeoutMs > 0) || !(this.failureThreshold >= 1) || !(this.openMs >= 0)) {
       throw new RangeError('ResilientStore: timeoutMs > 0, failureThreshold >= 1 and openMs >= 0 are required');
     }
@@ -168,26 +151,21 @@ export class ResilientStore implements CacheStore {
   }
 
   stats(): ResilientStoreStats {
-    return { state: this.circuit, pendingTags: this.pending.size, ...this.counters };
+    return { state: this.circuit, ...this.counters };
   }
 
-  /**
-   * Replays pending bumps first (all tags: a lookup is served only by a store that has every
-   * invalidation this process knows of), then looks up, both within one timeoutMs.
-   * An entry stored before the end of an outage in which a bump of its tag was lost is refused:
-   * the replay has already moved the generations past it, but the guard also holds where a replay
-   * cannot help, i.e. bumps dropped because the pending set was full, and entries on a store whose
-   * generation counters went back (restored from a snapshot, a replica that missed writes, a clock
-   * stepped back) to numbers that entries from before the outage are stored under.
-   * Callers must take storedAt before they read the data they cache, for the guard to be sound.
-   */
-  tryLookup(request: LookupRequest): Promise<LookupOutcome> {
-    return this.guardedLookup(request, () => this.inner.lookup(request));
+  async tryLookup(request: LookupRequest): Promise<LookupOutcome> {
+    const attempt = await this.attempt(() => this.inner.lookup(request));
+    if (!attempt.ok) return { kind: 'unavailable', reason: attempt.reason };
+    return { kind: 'ok', generations: attempt.value.generations, entry: attempt.value.entry };
   }
 
-  /** tryLookup with the entry as bytes (the inner store's lookupBytes), under the same guards. */
-  tryLookupBytes(request: LookupBytesRequest): Promise<LookupOutcome<CacheBytesEntry>> {
-    return this.guardedLookup(request, () => this.inner.lookupBytes(request));
+  /** tryLookup with the entry as bytes (the inner store's lookupBytes). */
+  async tryLookupBytes(request: LookupBytesRequest): Promise<LookupOutcome<CacheBytesEntry>> {
+    const attempt = await this.attempt(() => this.inner.lookupBytes(request));
+    if (!attempt.ok) return { kind: 'unavailable', reason: attempt.reason };
+    const { generations, entry, alongside } = attempt.value;
+    return alongside === undefined ? { kind: 'ok', generations, entry } : { kind: 'ok', generations, entry, alongside };
   }
 
   /** Failures are only reported: a write that did not happen is a miss later, nothing worse. */
@@ -196,13 +174,10 @@ export class ResilientStore implements CacheStore {
     return attempt.ok ? { kind: 'ok' } : { kind: 'unavailable', reason: attempt.reason };
   }
 
-  /** A bump that cannot be applied now is remembered and replayed (see tryLookup). */
-  async tryBump(request: BumpRequest): Promise<BumpOutcome> {
-    if (request.facts.length === 0) return { kind: 'ok', generations: [] };
-    const attempt = await this.attempt(() => this.inner.bump(request));
-    if (attempt.ok) return { kind: 'ok', generations: attempt.value };
-    this.remember(request);
-    return { kind: 'deferred', reason: attempt.reason };
+  async tryRaise(request: RaiseRequest): Promise<RaiseOutcome> {
+    if (request.facts.length === 0) return { kind: 'ok' };
+    const attempt = await this.attempt(() => this.inner.raise(request));
+    return attempt.ok ? { kind: 'ok' } : { kind: 'unavailable', reason: attempt.reason };
   }
 
   async lookup(request: LookupRequest): Promise<LookupResult> {
@@ -222,9 +197,9 @@ export class ResilientStore implements CacheStore {
     await this.tryPut(request);
   }
 
-  async bump(request: BumpRequest): Promise<readonly number[]> {
-    const outcome = await this.tryBump(request);
-    return outcome.kind === 'ok' ? outcome.generations : [];
+  async raise(request: RaiseRequest): Promise<void> {
+    const outcome = await this.tryRaise(request);
+    if (outcome.kind !== 'ok') throw new StoreUnavailableError(outcome.reason);
   }
 
   async ttlMs(request: Omit<PutRequest, 'value' | 'ttlSeconds' | 'storedAt'>): Promise<number | null> {
@@ -234,29 +209,6 @@ export class ResilientStore implements CacheStore {
 
   async close(): Promise<void> {
     await this.inner.close();
-  }
-
-  private async guardedLookup<TEntry extends { readonly storedAt: number }>(
-    request: LookupRequest,
-    lookup: () => Promise<{ readonly generations: readonly number[]; readonly entry: TEntry | null; readonly alongside?: readonly (CacheEntry | null)[] }>,
-  ): Promise<LookupOutcome<TEntry>> {
-    const attempt = await this.attempt(async () => {
-      await this.replayPending();
-      return lookup();
-    });
-    if (!attempt.ok) return { kind: 'unavailable', reason: attempt.reason };
-    const { generations, entry } = attempt.value;
-    const guard = this.guardFor(request.tag);
-    const refusedStale = entry !== null && entry.storedAt < guard;
-    if (refusedStale) this.counters.refusedStale += 1;
-    const outcome = { kind: 'ok', generations, entry: refusedStale ? null : entry, refusedStale } as const;
-    if (attempt.value.alongside === undefined) return outcome;
-    const alongside = attempt.value.alongside.map((other) => {
-      if (other === null || other.storedAt >= guard) return other;
-      this.counters.refusedStale += 1;
-      return null;
-    });
-    return { ...outcome, alongside };
   }
 
   /** One call through the breaker, bounded by timeoutMs; never rejects. */
@@ -272,6 +224,13 @@ export class ResilientStore implements CacheStore {
       this.succeeded(admission);
       return { ok: true, value };
     } catch (error) {
+      if (error instanceof StoreTimeoutError && error.lateMs > this.timeoutMs / 2) {
+        // The process was late, not the store: the request goes on without the store, the
+        // breaker does not count it. A probe that was late is let through again.
+        this.counters.lateTimeouts += 1;
+        if (admission === 'probe') this.probing = false;
+        return { ok: false, reason: 'timeout' };
+      }
       const reason = error instanceof StoreTimeoutError ? 'timeout' : 'error';
       this.failed(admission, reason, error);
       return { ok: false, reason };
@@ -330,94 +289,38 @@ export class ResilientStore implements CacheStore {
       // A failing logger must not turn a cache outage into a request failure.
     }
   }
-
-  private remember(request: BumpRequest): void {
-    let facts = this.pending.get(request.tag);
-    if (facts === undefined) {
-      if (this.pending.size >= this.maxPendingTags) {
-        this.counters.droppedBumps += 1;
-        this.lostBumps = true;
-        return;
-      }
-      facts = new Set();
-      this.pending.set(request.tag, facts);
-    }
-    for (const fact of request.facts) facts.add(fact);
-  }
-
-  /**
-   * Replays every pending bump, one inner bump per tag, concurrently. Single flight: concurrent
-   * lookups wait on the same replay. Bounded by timeoutMs of its own, so a hung replay cannot
-   * keep every later lookup waiting on it. Rejects when any tag could not be replayed.
-   */
-  private replayPending(): Promise<void> {
-    if (this.pending.size === 0 && !this.lostBumps) return Promise.resolve();
-    if (this.replaying === null) {
-      const replay = async (): Promise<void> => {
-        const lostBumps = this.lostBumps;
-        const results = await Promise.allSettled(
-          [...this.pending].map(async ([tag, facts]) => {
-            const replayed = [...facts];
-            await this.inner.bump({ tag, facts: replayed });
-            // Only what was replayed: facts of this tag may have been added meanwhile.
-            for (const fact of replayed) facts.delete(fact);
-            if (facts.size === 0 && this.pending.get(tag) === facts) this.pending.delete(tag);
-            this.guard(tag);
-            this.counters.replayedBumps += 1;
-          }),
-        );
-        const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-        if (failure !== undefined) throw failure.reason;
-        if (lostBumps) {
-          // Which tags lost a bump is unknown: refuse every entry from before this recovery.
-          this.lostBumps = false;
-          this.globalGuard = this.now();
-        }
-      };
-      this.replaying = withTimeout(replay(), this.timeoutMs).finally(() => {
-        this.replaying = null;
-      });
-    }
-    return this.replaying;
-  }
-
-  private guard(tag: string): void {
-    this.guards.delete(tag);
-    if (this.guards.size >= this.maxPendingTags) {
-      // Too many tags to track one by one: guard them all from now on.
-      this.guards.clear();
-      this.globalGuard = this.now();
-      return;
-    }
-    this.guards.set(tag, this.now());
-  }
-
-  /** Epoch ms before which entries of the tag are refused; -Infinity when none are. */
-  private guardFor(tag: string): number {
-    const now = this.now();
-    let since = Number.NEGATIVE_INFINITY;
-    const mark = this.guards.get(tag);
-    if (mark !== undefined) {
-      if (now - mark > this.staleGuardMs) this.guards.delete(tag);
-      else since = mark;
-    }
-    if (now - this.globalGuard <= this.staleGuardMs) since = Math.max(since, this.globalGuard);
-    return since;
-  }
 }
 
-/** Settles as `work` does, or rejects with StoreTimeoutError after `ms`; the timer is always cleared. */
+/**
+ * Settles as `work` does, or rejects with StoreTimeoutError once `ms` have passed and the event
+ * loop has polled I/O once more: a reply that arrived while the loop was blocked settles `work`
+ * in that poll, before the check (setImmediate) that would time it out. The error says how late
+ * the timer fired. The timer is always cleared.
+ */
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StoreTimeoutError(ms)), ms);
+    const started = performance.now();
+    let settled = false;
+    const timer = setTimeout(() => {
+      const lateMs = performance.now() - started - ms;
+      setImmediate(() => {
+        if (settled) return;
+        settled = true;
+        reject(new StoreTimeoutError(ms, lateMs));
+      });
+    }, ms);
     // Subscribing here also handles a rejection that arrives after the timeout.
     work.then(
       (value) => {
         clearTimeout(timer);
+        if (settled) return;
+        settled = true;
         resolve(value);
       },
       (error: unknown) => {
         clearTimeout(timer);
+        if (settled) return;
+        settled = true;
         reject(error instanceof Error ? error : new Error(String(error)));
       },
     );
