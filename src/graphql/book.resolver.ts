@@ -2,6 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql
 import type { Book as BookModel } from '../domain/book';
 import type { Portfolio as PortfolioModel } from '../domain/types';
 import { getBook } from '../services/book.service';
+import { rememberedPortfolio } from '../services/portfolios.service';
 import { Book } from './book.type';
 import { requireActor, type Context } from './context';
 import { Portfolio } from './portfolio.type';
@@ -24,6 +25,7 @@ export class BookResolver {
 
   @FieldResolver(() => Portfolio)
   portfolio(@Root() book: BookModel, @Ctx() ctx: Context): Promise<PortfolioModel | null> {
-    return ctx.loaders.portfolio.load(book.portfolioId);
+    // The portfolio the book was authorized for, already remembered by that check: no statement.
+    return rememberedPortfolio(ctx.services.db, book.portfolioId);
   }
 }

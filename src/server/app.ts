@@ -20,7 +20,7 @@ import { createAuthenticator } from './auth';
 import { OperationCache } from '../resolver-cache/operation-cache';
 import { GenerationFloors } from '../resolver-cache';
 import { CacheCounters, cacheChangeListener, createCacheStore, createResolverCache } from './cache';
-import { startGenerationFeed, type GenerationFeed } from './generation-feed';
+import { createGenerationFeed, type GenerationFeed } from './generation-feed';
 import type { Config } from './config';
 import { createHttpServer, listen } from './http';
 import type { Logger } from './logger';
@@ -63,9 +63,10 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
   const cacheCounters = new CacheCounters();
   const resilient = config.cache.enabled && !options.cacheStore ? createCacheStore(config.cache, logger) : null;
   const store = config.cache.enabled ? (options.cacheStore ?? resilient) : null;
-  // The floors are loaded, and kept in step by notifications, before anything is served.
+  // The floors are loaded (start, after migrations), and kept in step by notifications; until
+  // then the cache is bypassed.
   const floors = new GenerationFloors({ synced: false });
-  const feed: GenerationFeed | null = store ? await startGenerationFeed(db, floors, logger) : null;
+  const feed: GenerationFeed | null = store ? createGenerationFeed(db, floors, logger) : null;
   const cache = store ? createResolverCache(config.cache, store, cacheCounters, floors) : null;
   const services: ServiceDeps = {
     db,
@@ -155,6 +156,7 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
     apollo,
     services,
     async start() {
+      await feed?.start();
       const address = await listen(server, config.port, config.host);
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       return `http://${host}:${address.port}/graphql`;

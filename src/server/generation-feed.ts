@@ -15,17 +15,23 @@ import type { Logger } from './logger';
 export interface GenerationFeed {
   /** Whether notifications are being received and the floors were reloaded since the last gap. */
   readonly listening: boolean;
+  /** The Postgres backend pid of the listening connection (pg_stat_activity), null when none. */
+  readonly listenerPid: number | null;
   /**
    * Resolves true once the notification of every generation given has come back to this process
    * (so Postgres has sent it to every listening instance), false after `timeoutMs`.
    */
   awaitAnnounced(generations: Readonly<Record<string, number>>, timeoutMs: number): Promise<boolean>;
+  /** Loads the floors and starts listening (the tables must exist: after migrations). */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export interface GenerationFeedOptions {
   /** How often the listening connection is checked with a query, in ms (default 1,000). */
   readonly heartbeatMs?: number;
+  /** First wait before reconnecting, in ms, doubled per failure (default 100). */
+  readonly initialBackoffMs?: number;
   /** Longest wait between reconnection attempts, in ms (default 2,000). */
   readonly maxBackoffMs?: number;
 }
@@ -35,17 +41,30 @@ export function isEmbedded(db: Db): boolean {
   return (db.client as { pglite?: unknown }).pglite !== undefined;
 }
 
-/** Loads the floors, then keeps them in step (Postgres) or not (embedded: this process writes alone). */
-export async function startGenerationFeed(db: Db, floors: GenerationFloors, logger: Logger, options: GenerationFeedOptions = {}): Promise<GenerationFeed> {
-  if (isEmbedded(db)) {
-    const snapshot = await loadFactGenerations(db);
-    floors.reconcile(snapshot.baseline, snapshot.generations);
-    return { listening: true, awaitAnnounced: () => Promise.resolve(true), stop: () => Promise.resolve() };
-  }
-  const feed = new PostgresGenerationFeed(db, floors, logger, options);
-  await feed.connect();
-  return feed;
+/**
+ * The feed for `db`: on Postgres, a LISTEN connection of its own; embedded, only the load at
+ * start (one process writes alone, and raises its own floors). The floors stay unsynced, so the
+ * cache is bypassed, until `start` has loaded them.
+ */
+export function createGenerationFeed(db: Db, floors: GenerationFloors, logger: Logger, options: GenerationFeedOptions = {}): GenerationFeed {
+  floors.desync();
+  if (!isEmbedded(db)) return new PostgresGenerationFeed(db, floors, logger, options);
+  return {
+    get listening() {
+      return floors.isSynced;
+    },
+    listenerPid: null,
+    awaitAnnounced: () => Promise.resolve(true),
+    async start() {
+      const snapshot = await loadFactGenerations(db);
+      floors.reconcile(snapshot.baseline, snapshot.generations);
+    },
+    stop: () => Promise.resolve(),
+  };
 }
+
+/** How the listening connection names itself in pg_stat_activity. */
+export const FEED_APPLICATION_NAME = 'pms-gateway-generations';
 
 /** Bound of the announced generations remembered for writers that have not asked yet. */
 const MAX_ANNOUNCED = 10_000;
@@ -60,13 +79,14 @@ class PostgresGenerationFeed implements GenerationFeed {
   private stopped = false;
   private heartbeat: NodeJS.Timeout | null = null;
   private retry: NodeJS.Timeout | null = null;
-  private backoffMs = 100;
+  private backoffMs: number;
   private downSince: number | null = null;
   /** Highest generation announced per fact lately (a writer may ask after its notification came). */
   private readonly announced = new Map<string, number>();
   private readonly waiters = new Set<Waiter>();
   private readonly heartbeatMs: number;
   private readonly maxBackoffMs: number;
+  private readonly initialBackoffMs: number;
 
   constructor(
     private readonly db: Db,
@@ -76,7 +96,16 @@ class PostgresGenerationFeed implements GenerationFeed {
   ) {
     this.heartbeatMs = options.heartbeatMs ?? 1_000;
     this.maxBackoffMs = options.maxBackoffMs ?? 2_000;
-    floors.desync();
+    this.initialBackoffMs = options.initialBackoffMs ?? 100;
+    this.backoffMs = this.initialBackoffMs;
+  }
+
+  get listenerPid(): number | null {
+    return (this.client as { processID?: number } | null)?.processID ?? null;
+  }
+
+  start(): Promise<void> {
+    return this.connect();
   }
 
   get listening(): boolean {
@@ -88,10 +117,11 @@ class PostgresGenerationFeed implements GenerationFeed {
    * only rise, so the order they arrive in does not matter. A failure leaves the floors unsynced
    * and tries again with backoff.
    */
-  async connect(): Promise<void> {
+  private async connect(): Promise<void> {
     if (this.stopped) return;
     const settings = (this.db.client as { connectionSettings: string | pg.ClientConfig }).connectionSettings;
-    const client = new pg.Client(typeof settings === 'string' ? { connectionString: settings } : { ...settings });
+    const base: pg.ClientConfig = typeof settings === 'string' ? { connectionString: settings } : { ...settings };
+    const client = new pg.Client({ ...base, application_name: FEED_APPLICATION_NAME, keepAlive: true });
     this.client = client;
     client.on('notification', (message) => {
       if (message.channel === FACT_GENERATIONS_CHANNEL) this.heard(decodeFactGenerations(message.payload));
@@ -104,7 +134,7 @@ class PostgresGenerationFeed implements GenerationFeed {
       const snapshot = await loadFactGenerations(this.db);
       if (this.client !== client) return;
       this.floors.reconcile(snapshot.baseline, snapshot.generations);
-      this.backoffMs = 100;
+      this.backoffMs = this.initialBackoffMs;
       if (this.downSince !== null) {
         this.logger.info({ generations: { downMs: Date.now() - this.downSince } }, 'invalidation feed: listening again, floors reloaded; cache serving');
         this.downSince = null;

@@ -52,7 +52,9 @@ async function lookUp(db: Knex, directory: Directory, ref: string): Promise<Port
     const portfolio = await findPortfolioByRef(db, ref);
     if (portfolio) {
       if (directory.known.size >= REMEMBER_MAX) directory.known.clear();
-      directory.known.set(ref, { portfolio, until: started + REMEMBER_MS });
+      // Under both its refs: a book found by code names its portfolio by id.
+      const remembered = { portfolio, until: started + REMEMBER_MS };
+      for (const key of new Set([ref, portfolio.id, portfolio.code])) directory.known.set(key, remembered);
     }
     return portfolio;
   } finally {
@@ -64,6 +66,14 @@ async function lookUp(db: Knex, directory: Directory, ref: string): Promise<Port
 }
 
 /** The portfolio `ref` (id or code) if the actor may read it; FORBIDDEN otherwise. */
+/**
+ * A portfolio by id, remembered as above, for a caller that already holds what it belongs to (the
+ * book of a portfolio the caller was entitled to): no entitlement check, null when unknown.
+ */
+export function rememberedPortfolio(db: Knex, id: string): Promise<Portfolio | null> {
+  return findRemembered(db, id);
+}
+
 export async function readablePortfolio(db: Knex, actor: Actor, ref: string): Promise<Portfolio> {
   const portfolio = await findRemembered(db, ref);
   assertEntitled(actor, portfolio, ref);
