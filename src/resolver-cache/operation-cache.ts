@@ -211,7 +211,9 @@ export class OperationCache<TContext extends object> {
     }
     // No generations: the store is unavailable. Below a floor: a store that ignored the floors,
     // whose entry was stored before a commit this process knows of; the fields look up alone.
-    if (found.generations.length !== facts.length || found.generations.some((g, i) => g < floors[i]!)) return null;
+    // The floors are read again after the round trip: an announcement that arrived meanwhile counts.
+    const floorsNow = floorsKnown.floorsOf(facts);
+    if (found.generations.length !== facts.length || found.generations.some((g, i) => g < floorsNow[i]!)) return null;
     const entry = found.entry;
     // The stored value is `{"data":…}`; anything else was not written here and is refilled.
     if (entry !== null && entry.bytes.length > 1 && entry.bytes[entry.bytes.length - 1] === CLOSING_BRACE) {

@@ -349,7 +349,10 @@ export class ResolverCache<TContext extends object> {
       const facts = cached.dependsOn.map((k) => factName(k, tag));
       const floors = this.floors.floorsOf(facts);
       const offered = info.path.prev === undefined ? offeredLookup(context, key) : undefined;
-      const found = offered !== undefined ? atFloors(offered, floors) : await this.safeLookup(cached, tag, facts, key, floors);
+      const looked = offered !== undefined ? offered : await this.safeLookup(cached, tag, facts, key, floors);
+      // The floors again, after the store's round trip: an announcement that arrived meanwhile
+      // (a write the store had not heard of) still keeps this read from the entry before it.
+      const found = looked === null ? null : atFloors(looked, this.floors.floorsOf(facts));
       if (found?.entry) {
         const ageSeconds = Math.max(0, Math.floor((this.now() - found.entry.storedAt) / 1000));
         this.report(context, info, cached, { kind: 'hit', ageSeconds, ttlSeconds: cached.ttlSeconds });
@@ -358,7 +361,7 @@ export class ResolverCache<TContext extends object> {
       // Keyed by the generations in force, the floors when the store could not answer: a
       // computation started before an invalidation this process knows of is never joined by a
       // reader that comes after it, and it stores where no one will look.
-      const flightKey = `${tag}\n${key}\n${(found ? found.generations : floors).join('.')}`;
+      const flightKey = `${tag}\n${key}\n${(found ? found.generations : this.floors.floorsOf(facts)).join('.')}`;
       const store = found !== null && !(info.path.prev === undefined && storedWhole(context));
       const { leader, result } = this.flights.run(flightKey, async () => {
         const value: unknown = (await resolve(source, args, context, info)) ?? null;
