@@ -25,6 +25,9 @@ export const BENCH_JWT_SECRET = 'pms-bench-jwt-secret-loopback-only-0123456789';
 
 export const BIG_PORTFOLIO = 'BENCH_BIG';
 export const missPortfolioCode = (n: number): string => `BENCH_MISS_${String(n).padStart(4, '0')}`;
+/** The desk scenario's books (hottest first), and where the positions its runs opened are moved. */
+export const deskPortfolioCode = (n: number): string => `BENCH_DESK_${String(n).padStart(2, '0')}`;
+export const DESK_RETIRED_PORTFOLIO = 'BENCH_DESK_RETIRED';
 
 /** The environment every contender server gets (loadConfig reads it), before its own overrides. */
 export function baseServerEnv(): Record<string, string> {

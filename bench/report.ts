@@ -2,6 +2,7 @@
 // ratios computed round by round (contenders of one round ran back to back) and their median, the
 // targets of the issue marked ✓/✗, and the text table printed at the end.
 import { median } from './common';
+import type { DESK_SETTINGS, DeskContenderName, DeskOutcome, DeskRun } from './desk';
 import type { InvalidationResult } from './invalidation';
 
 export type ContenderName = 'cache' | 'nocache' | 'cache-miss' | 'nocache-miss' | 'cache-trivial' | 'floor-trivial' | 'response-cache' | 'floor' | 'ceiling';
@@ -80,8 +81,55 @@ export interface Summary {
   readonly ratios: readonly Ratio[];
   readonly invalidation: readonly (InvalidationResult & { readonly met: boolean })[];
   readonly peakRssMb: Readonly<Record<string, number>>;
-  readonly rssTarget: { readonly contender: string; readonly mb: number; readonly target: Target; readonly met: boolean };
+  /** Null when the `cache` server did not run (only the desk scenario was selected). */
+  readonly rssTarget: { readonly contender: string; readonly mb: number; readonly target: Target; readonly met: boolean } | null;
+  /** Null when the desk scenario did not run. */
+  readonly desk: DeskSummary | null;
   readonly checks: readonly Check[];
+}
+
+/** One contender of the desk scenario (two instances), measured window only unless said. */
+export interface DeskRow {
+  readonly contender: DeskContenderName;
+  readonly readsPerSecond: number;
+  readonly readP50Ms: number;
+  readonly readP99Ms: number;
+  readonly readP50MsByQuery: Readonly<Record<string, number>>;
+  /** Reads answered from the cache / successful reads; null without a hit signal (nocache). */
+  readonly hitRatio: number | null;
+  /** Reads eligible for a hit (see desk-model.ts `eligibility`) and the share of them that hit. */
+  readonly eligibleReads: number;
+  readonly eligibleHitRatio: number | null;
+  readonly writesPerSecond: number;
+  readonly writeP50Ms: number;
+  readonly writeP99Ms: number;
+  readonly writeP99MsByOp: Readonly<Record<string, number>>;
+  /** Oracle verdicts over every read of the run (warm-up included). */
+  readonly judged: number;
+  readonly stale: number;
+  readonly unexplained: number;
+  readonly untracked: number;
+  readonly cpuPercent: readonly number[];
+  readonly cpuUsPerRequest: number;
+  readonly sqlPerRequest: number | null;
+  /** Failed and dropped reads, failed and skipped writes. */
+  readonly failures: number;
+}
+
+export interface DeskTarget {
+  readonly label: string;
+  readonly value: string;
+  readonly bound: string;
+  readonly met: boolean | null;
+}
+
+export interface DeskSummary {
+  readonly settings: typeof DESK_SETTINGS;
+  readonly books: number;
+  readonly openPositions: number;
+  readonly rows: readonly DeskRow[];
+  readonly targets: readonly DeskTarget[];
+  readonly seconds: number;
 }
 
 interface RatioSpec {
@@ -151,6 +199,7 @@ export function summarize(
   invalidation: readonly InvalidationResult[],
   peakRssMb: Readonly<Record<string, number>>,
   checks: readonly Check[],
+  desk: DeskOutcome | null = null,
 ): Summary {
   const keys = [...new Set(runs.map((r) => `${r.scenario}|${r.contender}`))];
   const cells: Cell[] = keys.map((key) => {
@@ -199,7 +248,7 @@ export function summarize(
 
   const allChecks = [...checks];
   const failures = runs.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0);
-  allChecks.push({ name: 'no failed requests', ok: failures === 0, detail: `${failures} non-2xx, errors or timeouts over ${runs.length} runs` });
+  if (runs.length > 0) allChecks.push({ name: 'no failed requests', ok: failures === 0, detail: `${failures} non-2xx, errors or timeouts over ${runs.length} runs` });
   const missRuns = runs.filter((r) => r.scenario === 'miss' && r.contender === 'cache-miss');
   if (missRuns.length > 0) {
     const worst = Math.max(...missRuns.map((r) => r.cacheHitsPerRequest ?? Number.NaN));
@@ -229,15 +278,170 @@ export function summarize(
     });
   }
 
-  const rssMb = peakRssMb.cache ?? Number.NaN;
+  const rssMb = peakRssMb.cache;
+  const deskSummary = desk ? summarizeDesk(desk) : null;
+  if (deskSummary) allChecks.push(...deskChecks(deskSummary, desk!));
   return {
     cells,
     ratios,
     invalidation: invalidation.map((i) => ({ ...i, met: i.verified && meets(i.bumpMedianMs, INVALIDATION_TARGET) })),
     peakRssMb,
-    rssTarget: { contender: 'cache', mb: rssMb, target: RSS_TARGET, met: meets(rssMb, RSS_TARGET) },
+    rssTarget: rssMb === undefined ? null : { contender: 'cache', mb: rssMb, target: RSS_TARGET, met: meets(rssMb, RSS_TARGET) },
+    desk: deskSummary,
     checks: allChecks,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The desk scenario
+// ---------------------------------------------------------------------------------------------
+
+/** Gateway hit ratio on the reads eligible for a hit (desk-model.ts `eligibility`). */
+const DESK_HIT_TARGET = 0.9;
+/** Gateway write p99 ≤ this × (uncached gateway's write p99 + uncached book read p50). */
+const DESK_WRITE_FACTOR = 1.5;
+
+function deskRow(run: DeskRun): DeskRow {
+  const { reads, writes, oracle } = run.load;
+  const ratio = (n: number | null, of: number): number | null => (n === null || of === 0 ? null : n / of);
+  return {
+    contender: run.contender,
+    readsPerSecond: reads.perSecond,
+    readP50Ms: reads.p50Ms,
+    readP99Ms: reads.p99Ms,
+    readP50MsByQuery: Object.fromEntries(Object.entries(reads.byQuery).map(([q, st]) => [q, st.p50Ms])),
+    hitRatio: ratio(reads.hits, reads.count),
+    eligibleReads: reads.eligible,
+    eligibleHitRatio: ratio(reads.eligibleHits, reads.eligible),
+    writesPerSecond: writes.perSecond,
+    writeP50Ms: writes.p50Ms,
+    writeP99Ms: writes.p99Ms,
+    writeP99MsByOp: Object.fromEntries(Object.entries(writes.byOp).map(([op, st]) => [op, st.p99Ms])),
+    judged: oracle.judged,
+    stale: oracle.stale,
+    unexplained: oracle.unexplained,
+    untracked: oracle.untracked,
+    cpuPercent: run.cpuPercent,
+    cpuUsPerRequest: run.cpuUsPerRequest,
+    sqlPerRequest: run.sqlPerRequest,
+    failures: reads.failed + reads.dropped + writes.failed + writes.skipped,
+  };
+}
+
+function summarizeDesk(desk: DeskOutcome): DeskSummary {
+  const rows = desk.runs.map(deskRow);
+  const cache = rows.find((r) => r.contender === 'cache');
+  const nocache = rows.find((r) => r.contender === 'nocache');
+  const targets: DeskTarget[] = [];
+  if (cache) {
+    targets.push({
+      label: 'desk: stale reads of the gateway (two instances)',
+      value: `${cache.stale} (${cache.unexplained} unexplained) of ${INT.format(cache.judged)}`,
+      bound: '0',
+      met: cache.stale === 0 && cache.unexplained === 0,
+    });
+    targets.push({
+      label: 'desk: gateway hit ratio on the reads eligible for a hit',
+      value: cache.eligibleHitRatio === null ? '–' : `${(cache.eligibleHitRatio * 100).toFixed(1)}% of ${INT.format(cache.eligibleReads)}`,
+      bound: `≥ ${DESK_HIT_TARGET * 100}%`,
+      met: cache.eligibleHitRatio !== null && cache.eligibleHitRatio >= DESK_HIT_TARGET,
+    });
+  }
+  if (cache && nocache) {
+    const book = nocache.readP50MsByQuery.book ?? Number.NaN;
+    const bound = DESK_WRITE_FACTOR * (nocache.writeP99Ms + book);
+    targets.push({
+      label: 'desk: gateway write p99 ≤ 1.5 × (uncached write p99 + uncached book p50)',
+      value: `${cache.writeP99Ms.toFixed(1)} ms`,
+      bound: `≤ ${DESK_WRITE_FACTOR} × (${nocache.writeP99Ms.toFixed(1)} + ${book.toFixed(1)}) = ${bound.toFixed(1)} ms`,
+      met: cache.writeP99Ms <= bound,
+    });
+  }
+  return { settings: desk.settings, books: desk.books, openPositions: desk.openPositions, rows, targets, seconds: desk.seconds };
+}
+
+function deskChecks(summary: DeskSummary, desk: DeskOutcome): Check[] {
+  const checks: Check[] = summary.targets.map((t) => ({ name: t.label, ok: t.met === true, detail: `${t.value} (target ${t.bound})` }));
+  const nocache = summary.rows.find((r) => r.contender === 'nocache');
+  if (nocache) {
+    // The uncached gateway reads the database on every request: any stale or unexplained verdict
+    // there would be the oracle's error, not the gateway's.
+    checks.push({
+      name: 'desk: the oracle explains every read of the uncached gateway',
+      ok: nocache.stale === 0 && nocache.unexplained === 0 && nocache.judged > 0,
+      detail: `${nocache.stale} stale, ${nocache.unexplained} unexplained of ${INT.format(nocache.judged)} judged`,
+    });
+  }
+  const probes = desk.runs.flatMap((r) => r.load.probe.problems.map((p) => `${r.contender}: ${p}`));
+  checks.push({
+    name: 'desk: probes answer as the oracle predicts',
+    ok: probes.length === 0,
+    detail: probes.length === 0 ? `${desk.runs.reduce((n, r) => n + r.load.probe.reads, 0)} quiescent reads before the load, all version 0` : probes.slice(0, 4).join('; '),
+  });
+  const failed = desk.runs.map((r) => ({ name: r.contender, row: deskRow(r), untracked: r.load.oracle.untrackedBooks }));
+  checks.push({
+    name: 'desk: no failed, dropped or untracked requests',
+    ok: failed.every((f) => f.row.failures === 0 && f.untracked.length === 0),
+    detail: failed.map((f) => `${f.name} ${f.row.failures}${f.untracked.length > 0 ? ` (untracked: ${f.untracked.slice(0, 2).join('; ')})` : ''}`).join(', '),
+  });
+  return checks;
+}
+
+function formatDesk(desk: DeskSummary): string[] {
+  const s = desk.settings;
+  const pct = (n: number | null): string => (n === null ? '–' : `${(n * 100).toFixed(1)}%`);
+  const mix = (m: Readonly<Record<string, number>>): string => Object.entries(m).map(([k, v]) => `${k} ${(v * 100).toFixed(0)}%`).join(', ');
+  const out: string[] = [];
+  out.push(
+    '',
+    `Desk (${desk.seconds.toFixed(0)} s): two instances per contender, ${desk.books} books (${desk.openPositions} open positions), reads by Zipf ${s.zipfExponent} ` +
+      `(BENCH_DESK_01 hottest), ${s.readsPerSecond} reads/s offered (${mix(s.queryMix)}), ${s.writesPerSecond} writes/s (${mix(s.writeMix)}); ` +
+      `${s.warmupSeconds} s warm-up, ${s.durationSeconds} s measured, one run per contender`,
+    '',
+  );
+  out.push(
+    table(
+      ['contender', 'reads/s', 'p50 ms', 'p99 ms', 'book p50', 'riskLive p50', 'attribution p50', 'hit ratio', 'eligible', 'eligible hits'],
+      desk.rows.map((r) => [
+        r.contender,
+        num(r.readsPerSecond, 1),
+        num(r.readP50Ms, 2),
+        num(r.readP99Ms, 2),
+        num(r.readP50MsByQuery.book ?? null, 2),
+        num(r.readP50MsByQuery.riskLive ?? null, 2),
+        num(r.readP50MsByQuery.attribution ?? null, 2),
+        pct(r.hitRatio),
+        INT.format(r.eligibleReads),
+        pct(r.eligibleHitRatio),
+      ]),
+    ),
+  );
+  out.push('');
+  out.push(
+    table(
+      ['contender', 'writes/s', 'p50 ms', 'p99 ms', 'mark p99', 'open p99', 'close p99', 'stale reads', 'unexplained', 'judged', 'CPU % (a + b)', 'SQL/req', 'failed'],
+      desk.rows.map((r) => [
+        r.contender,
+        num(r.writesPerSecond, 1),
+        num(r.writeP50Ms, 1),
+        num(r.writeP99Ms, 1),
+        num(r.writeP99MsByOp.markToMarket ?? null, 1),
+        num(r.writeP99MsByOp.openPosition ?? null, 1),
+        num(r.writeP99MsByOp.closePosition ?? null, 1),
+        INT.format(r.stale),
+        INT.format(r.unexplained),
+        INT.format(r.judged),
+        r.cpuPercent.map((p) => p.toFixed(0)).join(' + '),
+        num(r.sqlPerRequest, 2),
+        String(r.failures),
+      ]),
+    ),
+  );
+  const reference = desk.rows.find((r) => r.contender === 'response-cache');
+  if (reference) out.push(`the reference cannot invalidate: ${INT.format(reference.stale)} stale reads of ${INT.format(reference.judged)} judged (reported, no target)`);
+  out.push('', 'Desk targets', '');
+  out.push(table(['target', 'value', 'bound', ''], desk.targets.map((t) => [t.label, t.value, t.bound, mark(t.met)])));
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -280,6 +484,14 @@ export function formatReport(summary: Summary, scenarios: readonly { id: Scenari
   }
   const rounds = Math.max(0, ...summary.cells.map((c) => c.rounds));
   const out: string[] = [];
+  if (summary.cells.length === 0) {
+    // Only the desk scenario ran.
+    if (summary.desk) out.push(...formatDesk(summary.desk));
+    out.push('', 'Checks', '');
+    for (const c of summary.checks) out.push(`${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`);
+    out.push('');
+    return out.join('\n');
+  }
   out.push('', `Medians over ${rounds} round(s)`, '');
   out.push(
     table(
@@ -309,16 +521,16 @@ export function formatReport(summary: Summary, scenarios: readonly { id: Scenari
     out.push(`cost with ${INT.format(large.entries)} entries / with ${INT.format(small.entries)}: ${(large.bumpMedianMs / small.bumpMedianMs).toFixed(2)}× (independent of the number of entries)`);
   }
   out.push('', 'Peak RSS (VmHWM) of each server', '');
+  const rss = summary.rssTarget;
   out.push(
     table(
       ['server', 'MB', 'target', ''],
       Object.entries(summary.peakRssMb).map(([name, mb]) =>
-        name === summary.rssTarget.contender
-          ? [name, mb.toFixed(0), targetText(summary.rssTarget.target, ' MB'), mark(summary.rssTarget.met)]
-          : [name, mb.toFixed(0), '', ''],
+        name === rss?.contender ? [name, mb.toFixed(0), targetText(rss.target, ' MB'), mark(rss.met)] : [name, mb.toFixed(0), '', ''],
       ),
     ),
   );
+  if (summary.desk) out.push(...formatDesk(summary.desk));
   out.push('', 'Checks', '');
   for (const c of summary.checks) out.push(`${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`);
   out.push('');

@@ -1,6 +1,7 @@
 // `npm run bench`: ensures the data, starts every contender server on loopback, checks that they
 // answer alike and that cached answers really are hits, then measures each scenario × contender
-// over several rounds (order rotated per round) with the load in its own process; prints and saves.
+// over several rounds (order rotated per round) with the load in its own process, then the desk
+// scenario (desk.ts: two instances per contender, reads and writes, an oracle); prints and saves.
 import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -16,6 +17,7 @@ import {
   REFERENCE_REDIS_DB, baseServerEnv, httpRequest, redisUrl, type HttpAnswer,
 } from './common';
 import { ensureBenchData, type BenchData } from './data';
+import { DESK_SETTINGS, runDesk, type DeskOutcome } from './desk';
 import { attributionBody, bookBody, riskLiveBody, trivialBody } from './documents';
 import { measureInvalidation, type InvalidationResult } from './invalidation';
 import type { LoadMessage, LoadResult, LoadSpec } from './load';
@@ -136,16 +138,20 @@ const ALL_SCENARIOS: readonly Scenario[] = [
   { id: 'riskLive', title: 'riskLive, hit path', contenders: ['cache', 'response-cache', 'floor'], hit: true, share: 0.75, bodies: () => [riskLiveBody(BIG_PORTFOLIO)] },
 ];
 
+/** The desk scenario (desk.ts) has its own servers, load and figures; it runs after the others. */
+const DESK_ID = 'desk';
+
 /** BENCH_SCENARIOS=trivial,book runs only those (a closer look at one path); all by default. */
-function selectScenarios(raw: string | undefined): readonly Scenario[] {
-  if (raw === undefined || raw.trim() === '') return ALL_SCENARIOS;
+function selectScenarios(raw: string | undefined): { readonly scenarios: readonly Scenario[]; readonly desk: boolean } {
+  if (raw === undefined || raw.trim() === '') return { scenarios: ALL_SCENARIOS, desk: true };
   const ids = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  const unknown = ids.filter((id) => !ALL_SCENARIOS.some((s) => s.id === id));
-  if (unknown.length > 0) throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')} (known: ${ALL_SCENARIOS.map((s) => s.id).join(', ')})`);
-  return ALL_SCENARIOS.filter((s) => ids.includes(s.id));
+  const unknown = ids.filter((id) => id !== DESK_ID && !ALL_SCENARIOS.some((s) => s.id === id));
+  if (unknown.length > 0) throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')} (known: ${[...ALL_SCENARIOS.map((s) => s.id), DESK_ID].join(', ')})`);
+  return { scenarios: ALL_SCENARIOS.filter((s) => ids.includes(s.id)), desk: ids.includes(DESK_ID) };
 }
 
-const SCENARIOS = selectScenarios(process.env.BENCH_SCENARIOS);
+const SELECTED = selectScenarios(process.env.BENCH_SCENARIOS);
+const SCENARIOS = SELECTED.scenarios;
 
 /** Warm-up (seconds, or a number of requests) and measured seconds of one load run. */
 type RunTiming = { readonly warmupSeconds: number; readonly warmupRequests?: number; readonly durationSeconds: number };
@@ -488,7 +494,7 @@ async function main(): Promise<void> {
     `bench: ${SETTINGS.rounds} rounds × ${SETTINGS.durationSeconds} s runs (warm-up ${SETTINGS.warmupSeconds} s; ` +
       `${SCENARIOS.filter((s) => s.pairs !== undefined).map((s) => `${s.id} ${s.pairs} pairs of half-runs`).join(', ') || 'no paired scenario'}; ` +
       `${SETTINGS.primeSeconds > 0 ? `priming ${SETTINGS.primeSeconds} s, all-miss one pass over its list` : 'no priming'}), ` +
-      `${SETTINGS.connections} connections, ${os.cpus().length} CPUs, node ${process.version}; scenarios ${SCENARIOS.map((s) => s.id).join(', ')}`,
+      `${SETTINGS.connections} connections, ${os.cpus().length} CPUs, node ${process.version}; scenarios ${[...SCENARIOS.map((s) => s.id), ...(SELECTED.desk ? [DESK_ID] : [])].join(', ')}`,
   );
   for (const url of [PG_BASE_URL, REDIS_BASE_URL]) {
     if (!new URL(url).hostname.match(/^(127\.0\.0\.1|localhost|::1|\[::1\])$/)) throw new Error(`loopback only: ${url}`);
@@ -510,93 +516,111 @@ async function main(): Promise<void> {
     const jwt = loadConfig({ NODE_ENV: 'production', JWT_SECRET: BENCH_JWT_SECRET }).jwt;
     const token = signToken(jwt, { id: 'bench.viewer', role: 'VIEWER', portfolios: '*' }, 3_600);
 
-    log(`servers: starting ${CONTENDERS.filter((c) => c.name !== 'ceiling').map((c) => c.name).join(', ')}…`);
-    const started = await Promise.all(
-      CONTENDERS.filter((c) => c.name !== 'ceiling').map(async (c) => {
-        const server = await ContenderServer.start(c.name, c.script, { ...baseServerEnv(), ...c.env }, SERVER_NODE_ARGS);
-        servers.set(c.name, server);
-        return server;
-      }),
-    );
-    // The ceiling answers with the bytes of the gateway's own book response.
-    const book = await post(servers.get('cache')!, bookBody(BIG_PORTFOLIO), token);
-    if (book.status !== 200) throw new Error(`cache: book answered HTTP ${book.status}`);
-    await admin.set(CEILING_KEY, book.body);
-    const ceiling = CONTENDERS.find((c) => c.name === 'ceiling')!;
-    servers.set('ceiling', await ContenderServer.start('ceiling', ceiling.script, { ...baseServerEnv(), ...ceiling.env }, SERVER_NODE_ARGS));
-    for (const s of [...started, servers.get('ceiling')!]) log(`servers: ${s.name.padEnd(14)} pid ${s.pid}, ${HOST}:${s.port}`);
-
-    const checks = await probeAnswers(servers, data, token);
-    checks.push(...(await hitChecks(servers, data, token, admin)));
-    for (const c of checks) log(`check: ${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`);
-
     const runs: RunResult[] = [];
-    const bodies = new Map(SCENARIOS.map((s) => [s.id, s.bodies(data)]));
-    const cursors = new Cursors(new Map([...bodies].map(([id, list]) => [id, list.length])));
-    const perRound = SCENARIOS.reduce((n, s) => n + s.contenders.length * (s.pairs ?? 1), 0);
-    if (SETTINGS.primeSeconds > 0) {
-      for (const scenario of SCENARIOS) {
-        for (const contender of scenario.contenders) {
-          const list = bodies.get(scenario.id)!;
-          const primed = await measure(scenario, servers.get(contender)!, list, token, admin, 0, cursors.startOf(scenario.id), primeLoad(list));
-          cursors.ran(scenario.id, primed.nextBody);
-          log(`priming ${scenario.id.padEnd(11)} × ${contender.padEnd(14)} ${fixed(primed.rps, 0).padStart(6)} rps (not measured)`);
-        }
-      }
-      cursors.endPass();
-    }
-    for (let round = 1; round <= SETTINGS.rounds; round++) {
-      // Interleaved: the scenario order and the contender order within each rotate every round.
-      const order = rotate(SCENARIOS, round - 1).flatMap((s) => {
-        const contenders = rotate(s.contenders, round - 1);
-        if (s.pairs === undefined) return contenders.map((c) => [s, c, false] as const);
-        // Each pair starts past the requests of the one before: no process meets again, seconds
-        // later, a portfolio it remembers.
-        return Array.from({ length: s.pairs }, (_, k) => (k % 2 === 0 ? contenders : [...contenders].reverse())).flatMap((pair) =>
-          pair.map((c, j) => [s, c, j === pair.length - 1] as const),
-        );
-      });
-      for (const [i, [scenario, contender, endsPair]] of order.entries()) {
-        const timing = scenarioTiming(scenario);
-        const server = servers.get(contender)!;
-        const waited = scenario.hit && CACHING.has(contender) ? await primeFresh(server, bodies.get(scenario.id)![0]!, token) : 0;
-        if (waited > 0) log(`${scenario.id} × ${contender}: waited ${waited.toFixed(0)} s for the entry to expire (it would have mid-run)`);
-        const { nextBody: next, ...result } = await measure(scenario, server, bodies.get(scenario.id)!, token, admin, round, cursors.startOf(scenario.id), timing);
-        cursors.ran(scenario.id, next);
-        if (endsPair) cursors.endPass();
-        runs.push(result);
-        log(
-          `round ${round}/${SETTINGS.rounds} run ${String(i + 1).padStart(2)}/${perRound} ${scenario.id.padEnd(11)} × ${contender.padEnd(14)} ` +
-            `${fixed(result.rps, 0).padStart(6)} rps  p50 ${fixed(result.p50Ms, 2)} ms  p99 ${fixed(result.p99Ms, 2)} ms  ` +
-            `cpu ${fixed(result.cpuUsPerRequest, 0)} µs/req (${fixed(result.otherThreadsCpuUsPerRequest, 0)} off the main thread)  redis ${fixed(result.redisCommandsPerRequest, 2)}/req  ` +
-            `sql ${result.sqlPerRequest === null ? '–' : fixed(result.sqlPerRequest, 2)}/req` +
-            (result.non2xx + result.errors + result.timeouts > 0 ? `  ERRORS non2xx ${result.non2xx} errors ${result.errors} timeouts ${result.timeouts}` : ''),
-        );
-      }
-      cursors.endPass();
-    }
-
-    const invalidation: InvalidationResult[] = await measureInvalidation([100, 100_000], log);
+    const checks: Check[] = [];
+    let invalidation: InvalidationResult[] = [];
     const peakRss: Record<string, number> = {};
-    for (const [name, server] of servers) peakRss[name] = peakRssMb(server.pid);
+    // Only the desk scenario selected: none of the servers of the others is started.
+    if (SCENARIOS.length > 0) {
+      log(`servers: starting ${CONTENDERS.filter((c) => c.name !== 'ceiling').map((c) => c.name).join(', ')}…`);
+      const started = await Promise.all(
+        CONTENDERS.filter((c) => c.name !== 'ceiling').map(async (c) => {
+          const server = await ContenderServer.start(c.name, c.script, { ...baseServerEnv(), ...c.env }, SERVER_NODE_ARGS);
+          servers.set(c.name, server);
+          return server;
+        }),
+      );
+      // The ceiling answers with the bytes of the gateway's own book response.
+      const book = await post(servers.get('cache')!, bookBody(BIG_PORTFOLIO), token);
+      if (book.status !== 200) throw new Error(`cache: book answered HTTP ${book.status}`);
+      await admin.set(CEILING_KEY, book.body);
+      const ceiling = CONTENDERS.find((c) => c.name === 'ceiling')!;
+      servers.set('ceiling', await ContenderServer.start('ceiling', ceiling.script, { ...baseServerEnv(), ...ceiling.env }, SERVER_NODE_ARGS));
+      for (const s of [...started, servers.get('ceiling')!]) log(`servers: ${s.name.padEnd(14)} pid ${s.pid}, ${HOST}:${s.port}`);
 
-    log('servers: stopping…');
-    await Promise.all([...servers.values()].map((s) => s.stop()));
-    servers.clear();
+      checks.push(...(await probeAnswers(servers, data, token)));
+      checks.push(...(await hitChecks(servers, data, token, admin)));
+      for (const c of checks) log(`check: ${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`);
 
-    const summary = summarize(runs, invalidation, peakRss, checks);
+      const bodies = new Map(SCENARIOS.map((s) => [s.id, s.bodies(data)]));
+      const cursors = new Cursors(new Map([...bodies].map(([id, list]) => [id, list.length])));
+      const perRound = SCENARIOS.reduce((n, s) => n + s.contenders.length * (s.pairs ?? 1), 0);
+      if (SETTINGS.primeSeconds > 0) {
+        for (const scenario of SCENARIOS) {
+          for (const contender of scenario.contenders) {
+            const list = bodies.get(scenario.id)!;
+            const primed = await measure(scenario, servers.get(contender)!, list, token, admin, 0, cursors.startOf(scenario.id), primeLoad(list));
+            cursors.ran(scenario.id, primed.nextBody);
+            log(`priming ${scenario.id.padEnd(11)} × ${contender.padEnd(14)} ${fixed(primed.rps, 0).padStart(6)} rps (not measured)`);
+          }
+        }
+        cursors.endPass();
+      }
+      for (let round = 1; round <= SETTINGS.rounds; round++) {
+        // Interleaved: the scenario order and the contender order within each rotate every round.
+        const order = rotate(SCENARIOS, round - 1).flatMap((s) => {
+          const contenders = rotate(s.contenders, round - 1);
+          if (s.pairs === undefined) return contenders.map((c) => [s, c, false] as const);
+          // Each pair starts past the requests of the one before: no process meets again, seconds
+          // later, a portfolio it remembers.
+          return Array.from({ length: s.pairs }, (_, k) => (k % 2 === 0 ? contenders : [...contenders].reverse())).flatMap((pair) =>
+            pair.map((c, j) => [s, c, j === pair.length - 1] as const),
+          );
+        });
+        for (const [i, [scenario, contender, endsPair]] of order.entries()) {
+          const timing = scenarioTiming(scenario);
+          const server = servers.get(contender)!;
+          const waited = scenario.hit && CACHING.has(contender) ? await primeFresh(server, bodies.get(scenario.id)![0]!, token) : 0;
+          if (waited > 0) log(`${scenario.id} × ${contender}: waited ${waited.toFixed(0)} s for the entry to expire (it would have mid-run)`);
+          const { nextBody: next, ...result } = await measure(scenario, server, bodies.get(scenario.id)!, token, admin, round, cursors.startOf(scenario.id), timing);
+          cursors.ran(scenario.id, next);
+          if (endsPair) cursors.endPass();
+          runs.push(result);
+          log(
+            `round ${round}/${SETTINGS.rounds} run ${String(i + 1).padStart(2)}/${perRound} ${scenario.id.padEnd(11)} × ${contender.padEnd(14)} ` +
+              `${fixed(result.rps, 0).padStart(6)} rps  p50 ${fixed(result.p50Ms, 2)} ms  p99 ${fixed(result.p99Ms, 2)} ms  ` +
+              `cpu ${fixed(result.cpuUsPerRequest, 0)} µs/req (${fixed(result.otherThreadsCpuUsPerRequest, 0)} off the main thread)  redis ${fixed(result.redisCommandsPerRequest, 2)}/req  ` +
+              `sql ${result.sqlPerRequest === null ? '–' : fixed(result.sqlPerRequest, 2)}/req` +
+              (result.non2xx + result.errors + result.timeouts > 0 ? `  ERRORS non2xx ${result.non2xx} errors ${result.errors} timeouts ${result.timeouts}` : ''),
+          );
+        }
+        cursors.endPass();
+      }
+
+      invalidation = await measureInvalidation([100, 100_000], log);
+      for (const [name, server] of servers) peakRss[name] = peakRssMb(server.pid);
+
+      log('servers: stopping…');
+      await Promise.all([...servers.values()].map((s) => s.stop()));
+      servers.clear();
+    }
+
+    // The desk scenario, on a machine where no other contender runs any more.
+    let desk: DeskOutcome | null = null;
+    if (SELECTED.desk) {
+      const managerToken = signToken(jwt, { id: 'bench.desk', role: 'MANAGER', portfolios: '*' }, 3_600);
+      log(
+        `desk: ${DESK_SETTINGS.readsPerSecond} reads/s and ${DESK_SETTINGS.writesPerSecond} writes/s over ${data.deskPortfolios.length} books, ` +
+          `${DESK_SETTINGS.warmupSeconds} s warm-up + ${DESK_SETTINGS.durationSeconds} s per contender, two instances each`,
+      );
+      desk = await runDesk({ data, admin, viewerToken: token, managerToken, nodeArgs: SERVER_NODE_ARGS, log });
+      for (const run of desk.runs) run.peakRssMb.forEach((mb, i) => (peakRss[`desk-${run.contender}-${'ab'[i]}`] = mb));
+    }
+
+    const summary = summarize(runs, invalidation, peakRss, checks, desk);
     console.log(formatReport(summary, SCENARIOS.map((s) => ({ id: s.id, title: s.title, contenders: s.contenders }))));
     const stamp = new Date(startedAt).toISOString();
     const out = {
       startedAt: stamp,
       seconds: (Date.now() - startedAt) / 1000,
-      settings: SETTINGS,
+      settings: { ...SETTINGS, ...(SELECTED.desk ? { desk: DESK_SETTINGS } : {}) },
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '?', memoryGb: os.totalmem() / 2 ** 30, node: process.version, platform: `${os.type()} ${os.release()}` },
       data: { ...data, missPortfolios: data.missPortfolios.length, database: BENCH_DATABASE_URL },
       contenders: CONTENDERS.map((c) => ({ name: c.name, description: c.description, env: c.env })),
       scenarios: SCENARIOS.map((s) => ({ id: s.id, title: s.title, contenders: s.contenders })),
       checks,
       runs,
+      desk,
       summary,
     };
     const dir = path.resolve(__dirname, '..', '..', 'bench', 'results');
