@@ -12,7 +12,13 @@ pg.types.setTypeParser(PG_DATE_OID, (value: string) => value);
 export type Db = Knex;
 
 export type DbConfig =
-  | { readonly kind: 'postgres'; readonly url: string; readonly poolMax?: number }
+  | {
+    readonly kind: 'postgres';
+    readonly url: string;
+    readonly poolMax?: number;
+    /** statement_timeout of every connection, ms (none when 0 or absent: migrations, tools). */
+    readonly statementTimeoutMs?: number;
+  }
   | { readonly kind: 'pglite'; readonly dataDir: string };
 
 const COMMON: Knex.Config = {
@@ -27,7 +33,9 @@ export function createDb(config: DbConfig): Db {
       return knex({
         ...COMMON,
         client: 'pg',
-        connection: config.url,
+        // Set at connect (a startup parameter): no statement of the gateway runs unbounded, and a
+        // cancelled one fails its request alone. PGlite (below) runs in process and has none.
+        connection: config.statementTimeoutMs ? { connectionString: config.url, statement_timeout: config.statementTimeoutMs } : config.url,
         pool: { min: 0, max: config.poolMax ?? 10 },
       });
     case 'pglite':

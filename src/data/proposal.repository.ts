@@ -12,7 +12,7 @@ const COLUMNS = [
   'tp.suggested_notional_brl', 'tp.conviction', 'tp.signal_source', 'tp.strategy_ids', 'tp.rationale',
   'tp.risk_impact', 'tp.status', 'tp.as_of_date', 'tp.is_flip', 'tp.reviewed_by', 'tp.reviewed_at',
   'tp.execution_price', 'tp.execution_notional_brl', 'tp.position_id', 'tp.notes', 'tp.version',
-  'tp.created_at',
+  'tp.created_at', 'tp.created_by',
 ];
 
 export function toProposal(row: Row): TradeProposal {
@@ -40,6 +40,7 @@ export function toProposal(row: Row): TradeProposal {
     notes: (row.notes as string | null) ?? null,
     version: Number(row.version),
     createdAt: timestamp(row.created_at),
+    createdBy: (row.created_by as string | null) ?? null,
   };
 }
 
@@ -101,6 +102,8 @@ export interface NewProposal {
   readonly executionPrice: Decimal | null;
   readonly executionNotionalBrl: Decimal | null;
   readonly notes: string | null;
+  /** Who created it: the acting user of the write (or the seed). */
+  readonly createdBy: string;
   readonly now: Date;
 }
 
@@ -126,6 +129,7 @@ export async function insertProposal(db: Knex, p: NewProposal): Promise<string> 
       execution_notional_brl: numericOrNull(p.executionNotionalBrl),
       notes: p.notes,
       created_at: p.now,
+      created_by: p.createdBy,
       updated_at: p.now,
     })
     .returning('id');
@@ -161,17 +165,38 @@ export async function reviewProposal(trx: Knex, r: ProposalReview): Promise<void
     });
 }
 
+/** Links a proposal to the position opened from it (a discretionary open, once both rows exist). */
 export async function setProposalPosition(trx: Knex, proposalId: string, positionId: string): Promise<void> {
   await trx('trade_proposals').where({ id: proposalId }).update({ position_id: positionId });
 }
 
+/** A proposal expireStaleProposals expired: what its journal entry records. */
+export interface ExpiredProposal {
+  readonly id: string;
+  readonly instrumentId: string;
+  readonly direction: Direction;
+  readonly suggestedNotionalBrl: Decimal;
+  readonly asOfDate: IsoDate;
+}
+
 /**
- * PENDING proposals dated before `date` become EXPIRED (a proposal is valid on its day only). It
- * row-locks what it expires, so it runs under the portfolio's lock (ARCHITECTURE.md, invariant 7).
+ * PENDING proposals dated before `date` become EXPIRED (a proposal is valid on its day only), and
+ * are returned, oldest first, so that the caller journals who expired them. It row-locks what it
+ * expires, so it runs under the portfolio's lock (ARCHITECTURE.md, invariant 7).
  */
-export async function expireStaleProposals(trx: Knex, portfolioId: string, date: IsoDate, now: Date): Promise<number> {
-  return trx('trade_proposals')
+export async function expireStaleProposals(trx: Knex, portfolioId: string, date: IsoDate, now: Date): Promise<ExpiredProposal[]> {
+  const rows: Row[] = await trx('trade_proposals')
     .where({ portfolio_id: portfolioId, status: 'PENDING' })
     .andWhere('as_of_date', '<', date)
-    .update({ status: 'EXPIRED', updated_at: now, version: trx.raw('version + 1') });
+    .update({ status: 'EXPIRED', updated_at: now, version: trx.raw('version + 1') })
+    .returning(['id', 'instrument_id', 'direction', 'suggested_notional_brl', 'as_of_date']);
+  return rows
+    .map((row) => ({
+      id: String(row.id),
+      instrumentId: String(row.instrument_id),
+      direction: row.direction as Direction,
+      suggestedNotionalBrl: decimal(row.suggested_notional_brl),
+      asOfDate: isoDate(row.as_of_date),
+    }))
+    .sort((a, b) => (a.asOfDate < b.asOfDate ? -1 : a.asOfDate > b.asOfDate ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

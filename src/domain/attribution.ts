@@ -51,9 +51,14 @@ export interface ResolvePeriodOptions {
   readonly inceptionDate: IsoDate;
 }
 
+/** The longest CUSTOM period that may start before the portfolio's inception. */
+export const CUSTOM_MAX_YEARS = 10;
+const CUSTOM_MAX_DAYS = Math.ceil(CUSTOM_MAX_YEARS * 365.25);
+
 /**
  * The dates a period covers. Named periods end at `asOf` (DAILY is [asOf, asOf]; WTD starts on
- * the ISO Monday); CUSTOM takes `from` and `to` as given and requires both, in order.
+ * the ISO Monday); CUSTOM takes `from` and `to` as given and requires both, in order, at most
+ * CUSTOM_MAX_YEARS apart unless `from` is on or after the inception date.
  * @throws InvalidInput naming the argument at fault.
  */
 export function resolvePeriod(period: AttributionPeriod, asOf: IsoDate, opts: ResolvePeriodOptions): PeriodRange {
@@ -87,6 +92,13 @@ function periodDates(period: AttributionPeriod, asOf: IsoDate, opts: ResolvePeri
       requireIsoDate('from', from);
       requireIsoDate('to', to);
       if (from > to) throw new InvalidInput('from', `from ${from} is after to ${to}`);
+      // Bounded work: at most ten years, or any range within the portfolio's life (INCEPTION's).
+      if (daysBetween(from, to) > CUSTOM_MAX_DAYS && from < opts.inceptionDate) {
+        throw new InvalidInput(
+          'from',
+          `A CUSTOM period spans at most ${CUSTOM_MAX_YEARS} years unless it starts on or after the portfolio's inception (${opts.inceptionDate})`,
+        );
+      }
       return { start: from, end: to };
     }
     default:

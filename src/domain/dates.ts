@@ -10,6 +10,18 @@ export function isIsoDate(value: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
 }
 
+/**
+ * The dates the system accepts as input. Postgres refuses year 0000 and the far past and future
+ * mean nothing to a fund; a range this wide also bounds every period computed from input dates.
+ */
+export const EARLIEST_DATE: IsoDate = '1900-01-01';
+export const LATEST_DATE: IsoDate = '2100-12-31';
+
+/** An ISO calendar date within [EARLIEST_DATE, LATEST_DATE] (ISO strings compare as dates). */
+export function isAcceptedDate(value: string): boolean {
+  return isIsoDate(value) && value >= EARLIEST_DATE && value <= LATEST_DATE;
+}
+
 /** Date arithmetic is done in UTC so that no local time zone shifts a business date. */
 export function toUtc(date: IsoDate): Date {
   return new Date(`${date}T00:00:00Z`);

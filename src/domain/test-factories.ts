@@ -88,6 +88,7 @@ export function makeProposal(overrides: Partial<TradeProposal> = {}): TradePropo
     notes: null,
     version: 1,
     createdAt: EPOCH,
+    createdBy: null,
     ...overrides,
   };
 }

@@ -141,6 +141,8 @@ export interface TradeProposal {
   readonly notes: string | null;
   readonly version: number;
   readonly createdAt: Date;
+  /** Who created it (the acting user of openPosition or generateProposals); null before it was recorded. */
+  readonly createdBy: string | null;
 }
 
 export interface JournalEntry {

@@ -13,7 +13,8 @@ export class AttributionResolver {
   @Query(() => Attribution, {
     description:
       'P&L attribution of a period. Named periods end at asOf, which defaults to today (a past asOf reads the ' +
-      'snapshots of that range, point-in-time); CUSTOM takes from and to, both required.',
+      'snapshots of that range, point-in-time); CUSTOM takes from and to, both required, at most 10 years apart unless ' +
+      "from is on or after the portfolio's inception.",
   })
   attribution(
     @Ctx() ctx: Context,

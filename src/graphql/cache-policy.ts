@@ -1,6 +1,6 @@
 import { resolvePeriod, type AttributionPeriod } from '../domain/attribution';
 import { today } from '../domain/dates';
-import type { CachePolicy, FieldPolicy, Identity } from '../resolver-cache/policy';
+import type { CachePolicy, FieldPolicy, Identity } from '../resolver-cache';
 import type { WriteOperation } from '../services/deps';
 import { readablePortfolio } from '../services/portfolios.service';
 import { requireActor, type Context } from './context';
@@ -40,7 +40,8 @@ export const MUTATION_FACTS: Readonly<Record<WriteOperation, readonly FactKind[]
   modifyAndApproveProposal: ['positions', 'marks', 'proposals', 'journal'],
   markToMarket: ['marks', 'journal'],
   rejectProposal: ['proposals', 'journal'],
-  generateProposals: ['proposals'],
+  // It journals who generated and who expired proposals.
+  generateProposals: ['proposals', 'journal'],
   recordOutcome: ['journal'],
   generateMorningPack: ['briefing'],
 };

@@ -1,7 +1,6 @@
-import type { Loaders } from '../data/loaders';
 import { Unauthenticated } from '../domain/errors';
 import type { Actor } from '../services/access';
-import type { ServiceDeps } from '../services/deps';
+import type { Loaders, ServiceDeps } from '../services/deps';
 
 /** Everything a resolver may use, built once per request. Resolvers are stateless. */
 export interface Context {

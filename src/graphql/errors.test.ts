@@ -1,6 +1,7 @@
-import { GraphQLError } from 'graphql';
+import { getVariableValues, GraphQLError, Kind, parse, validate, type OperationDefinitionNode } from 'graphql';
 import { NotFound, PreTradeLimitBreached } from '../domain/errors';
 import { createFormatError } from './errors';
+import { buildGatewaySchema } from './schema';
 
 /** A logger that records what it was asked to log. */
 function recordingLogger() {
@@ -46,5 +47,30 @@ describe('formatError', () => {
     const coercion = new GraphQLError('Variable "$x" got invalid value "abc"; Decimal must be a decimal string');
     expect(createFormatError(logger)(coercion.toJSON(), coercion).extensions?.code).toBe('BAD_USER_INPUT');
     expect(logger.lines).toHaveLength(0);
+  });
+
+  it('answers a value refused as a literal and the same value in a variable alike: BAD_USER_INPUT, its reason, the field', async () => {
+    const schema = await buildGatewaySchema();
+    const format = createFormatError(recordingLogger());
+    const input = 'portfolioId: "F", ticker: "T", direction: LONG, entryPrice: "1", thesis: "abcde"';
+    const literal = parse(`mutation { openPosition(input: { ${input}, notionalBrl: "1,5" }) { id } }`);
+    const [invalid] = validate(schema, literal);
+    // As Apollo hands it over: its ValidationError keeps the nodes and the original error.
+    const validation = new GraphQLError(invalid!.message, {
+      nodes: invalid!.nodes, originalError: invalid!.originalError ?? invalid, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
+    const variable = parse('mutation ($input: OpenPositionInput!) { openPosition(input: $input) { id } }');
+    const operation = variable.definitions[0] as OperationDefinitionNode;
+    expect(operation.kind).toBe(Kind.OPERATION_DEFINITION);
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], {
+      input: { portfolioId: 'F', ticker: 'T', direction: 'LONG', entryPrice: '1', thesis: 'abcde', notionalBrl: '1,5' },
+    });
+    const coercion = coerced.errors![0]!;
+    const expected = {
+      message: 'Decimal must be a decimal string such as "1234.56" (got "1,5")',
+      extensions: { code: 'BAD_USER_INPUT', field: 'notionalBrl' },
+    };
+    expect(format(validation.toJSON(), validation)).toMatchObject(expected);
+    expect(format(coercion.toJSON(), coercion)).toMatchObject(expected);
   });
 });

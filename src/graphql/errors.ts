@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { DomainError } from '../domain/errors';
+import { describeInputError } from './error-field';
 
 export interface ErrorLogger {
   error(obj: object, msg: string): void;
@@ -30,9 +31,16 @@ export function createFormatError(logger: ErrorLogger) {
       };
     }
     const code = formatted.extensions?.code;
+    // A value its type refuses answers alike as a literal (a validation error) and in a variable (a
+    // coercion error): BAD_USER_INPUT, the reason without the value echoed around it, and the field.
+    if (original instanceof GraphQLError && (code === 'GRAPHQL_VALIDATION_FAILED' || code === 'BAD_USER_INPUT')) {
+      const input = describeInputError(original, code);
+      if (input) {
+        return { message: input.message, locations: formatted.locations, extensions: { code: 'BAD_USER_INPUT', field: input.field } };
+      }
+    }
     if (typeof code === 'string' && PASS_THROUGH.has(code)) return formatted;
-    // Variable coercion failures (a bad Decimal or Date in `variables`) come as plain GraphQLErrors.
-    // A bad literal written in the document itself is a validation error and passes through above.
+    // Other variable coercion failures come as plain GraphQLErrors.
     if (original instanceof GraphQLError && !original.originalError) {
       return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT' } };
     }

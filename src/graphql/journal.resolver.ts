@@ -1,7 +1,7 @@
 import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import type { JournalEntry as JournalEntryModel, JournalEntryType } from '../domain/types';
 import { journalIntegrity, journalPage } from '../services/journal.service';
-import { readablePortfolio } from '../services/portfolios.service';
+import { mayRead } from '../services/portfolios.service';
 import { requireActor, type Context } from './context';
 import { JournalEntryTypeEnum } from './enums';
 import { JournalEntry, JournalIntegrity, JournalPage } from './journal-entry.type';
@@ -30,8 +30,8 @@ export class JournalResolver {
   async journalEntry(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<JournalEntryModel | null> {
     const actor = requireActor(ctx);
     const entry = await ctx.loaders.journalEntry.load(id);
-    if (!entry) return null;
-    await readablePortfolio(ctx.services.db, actor, entry.portfolioId);
+    // Another fund's journal entry answers exactly as an unknown id: null, naming nothing.
+    if (!entry || !(await mayRead(ctx.services.db, actor, entry.portfolioId))) return null;
     return entry;
   }
 

@@ -2,7 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'ty
 import type { Instrument as InstrumentModel, Portfolio as PortfolioModel, Position as PositionModel, TradeProposal as ProposalModel } from '../domain/types';
 import * as positions from '../services/positions.service';
 import { markToMarket, type MarkToMarketResult as MtmModel } from '../services/mark-to-market.service';
-import { readablePortfolio } from '../services/portfolios.service';
+import { mayRead } from '../services/portfolios.service';
 import { requireActor, type Context } from './context';
 import { AssetClassEnum, PositionStatusEnum } from './enums';
 import { Instrument } from './instrument.type';
@@ -28,8 +28,8 @@ export class PositionResolver {
   async position(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<PositionModel | null> {
     const actor = requireActor(ctx);
     const position = await ctx.loaders.position.load(id);
-    if (!position) return null;
-    await readablePortfolio(ctx.services.db, actor, position.portfolioId);
+    // Another fund's position answers exactly as an unknown id: null, naming nothing.
+    if (!position || !(await mayRead(ctx.services.db, actor, position.portfolioId))) return null;
     return position;
   }
 

@@ -1,25 +1,35 @@
 import { Field, Float, ID, InputType, Int } from 'type-graphql';
 import type { Decimal } from '../domain/decimal';
 import { DirectionEnum } from './enums';
+import { Bounded, NUMERIC, TEXT_MAX_LENGTH } from './input-bounds';
+import { STRATEGY_IDS_MAX } from './position.input';
 import { DateScalar } from './scalars/date.scalar';
 import { DecimalScalar } from './scalars/decimal.scalar';
 
-/** Terms shared by approving and by modifying-and-approving a proposal. */
+/** Signals in one generateProposals call (at most 5 proposals a day come out of them). */
+export const SIGNALS_MAX = 100;
+
+// The terms of approving and of modifying-and-approving are declared in each class, not inherited
+// from a common one: TypeGraphQL 2.0 drops the extensions (the @Bounded bounds) of inherited input
+// fields, and enforceInputBounds refuses a Decimal input field without bounds at schema build.
 @InputType()
-abstract class ProposalExecutionInput {
+export class ApproveProposalInput {
   @Field(() => ID)
   proposalId!: string;
 
-  @Field(() => DecimalScalar, { nullable: true, description: 'Defaults to the suggested notional.' })
+  @Field(() => DecimalScalar, { nullable: true, description: 'BRL; defaults to the suggested notional. Above 0, at most 2 decimal places.' })
+  @Bounded({ numeric: NUMERIC.money })
   executionNotionalBrl?: Decimal | null;
 
-  @Field(() => DecimalScalar, { nullable: true })
+  @Field(() => DecimalScalar, { nullable: true, description: 'RATES: traded rate in % a.a., at most 6 decimal places.' })
+  @Bounded({ numeric: NUMERIC.ratePct })
   ratePct?: Decimal | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'RATES: business days to maturity (0 or more).' })
   businessDays?: number | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: `At most ${TEXT_MAX_LENGTH} characters.` })
+  @Bounded({ maxLength: TEXT_MAX_LENGTH })
   notes?: string | null;
 
   @Field(() => Boolean, { nullable: true, description: 'ADMIN only: approve although a pre-trade check fails.' })
@@ -27,17 +37,40 @@ abstract class ProposalExecutionInput {
 
   @Field(() => String, { nullable: true })
   idempotencyKey?: string | null;
-}
 
-@InputType()
-export class ApproveProposalInput extends ProposalExecutionInput {
-  @Field(() => DecimalScalar, { nullable: true, description: "Defaults to the instrument's latest close." })
+  @Field(() => DecimalScalar, { nullable: true, description: "Defaults to the instrument's latest close. Above 0, at most 8 decimal places." })
+  @Bounded({ numeric: NUMERIC.price })
   executionPrice?: Decimal | null;
 }
 
 @InputType()
-export class ModifyAndApproveProposalInput extends ProposalExecutionInput {
-  @Field(() => DecimalScalar, { description: 'Required: the price the modified trade executes at.' })
+export class ModifyAndApproveProposalInput {
+  @Field(() => ID)
+  proposalId!: string;
+
+  @Field(() => DecimalScalar, { nullable: true, description: 'BRL; defaults to the suggested notional. Above 0, at most 2 decimal places.' })
+  @Bounded({ numeric: NUMERIC.money })
+  executionNotionalBrl?: Decimal | null;
+
+  @Field(() => DecimalScalar, { nullable: true, description: 'RATES: traded rate in % a.a., at most 6 decimal places.' })
+  @Bounded({ numeric: NUMERIC.ratePct })
+  ratePct?: Decimal | null;
+
+  @Field(() => Int, { nullable: true, description: 'RATES: business days to maturity (0 or more).' })
+  businessDays?: number | null;
+
+  @Field(() => String, { nullable: true, description: `At most ${TEXT_MAX_LENGTH} characters.` })
+  @Bounded({ maxLength: TEXT_MAX_LENGTH })
+  notes?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'ADMIN only: approve although a pre-trade check fails.' })
+  overridePreTrade?: boolean | null;
+
+  @Field(() => String, { nullable: true })
+  idempotencyKey?: string | null;
+
+  @Field(() => DecimalScalar, { description: 'Required: the price the modified trade executes at. Above 0, at most 8 decimal places.' })
+  @Bounded({ numeric: NUMERIC.price })
   executionPrice!: Decimal;
 
   @Field(() => DirectionEnum, { nullable: true })
@@ -49,7 +82,8 @@ export class RejectProposalInput {
   @Field(() => ID)
   proposalId!: string;
 
-  @Field(() => String, { description: 'Why (at least 3 characters).' })
+  @Field(() => String, { description: `Why (3 to ${TEXT_MAX_LENGTH} characters).` })
+  @Bounded({ maxLength: TEXT_MAX_LENGTH })
   notes!: string;
 
   @Field(() => String, { nullable: true })
@@ -70,10 +104,12 @@ export class SignalInput {
   @Field(() => String)
   signalSource!: string;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: `At most ${STRATEGY_IDS_MAX}.` })
+  @Bounded({ maxItems: STRATEGY_IDS_MAX })
   strategyIds?: string[] | null;
 
-  @Field(() => DecimalScalar, { nullable: true, description: 'Defaults to 10% of AUM × conviction.' })
+  @Field(() => DecimalScalar, { nullable: true, description: 'BRL; defaults to 10% of AUM × conviction. Above 0, at most 2 decimal places.' })
+  @Bounded({ numeric: NUMERIC.money })
   suggestedNotionalBrl?: Decimal | null;
 }
 
@@ -85,7 +121,8 @@ export class GenerateProposalsInput {
   @Field(() => DateScalar, { nullable: true })
   asOf?: string | null;
 
-  @Field(() => [SignalInput])
+  @Field(() => [SignalInput], { description: `At most ${SIGNALS_MAX}.` })
+  @Bounded({ maxItems: SIGNALS_MAX })
   signals!: SignalInput[];
 
   @Field(() => String, { nullable: true })

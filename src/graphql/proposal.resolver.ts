@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { today } from '../domain/dates';
 import type { Instrument as InstrumentModel, Position as PositionModel, ProposalStatus, TradeProposal as ProposalModel } from '../domain/types';
-import { readablePortfolio } from '../services/portfolios.service';
+import { mayRead } from '../services/portfolios.service';
 import * as proposals from '../services/proposals.service';
 import { requireActor, type Context } from './context';
 import { ProposalStatusEnum } from './enums';
@@ -31,8 +31,8 @@ export class ProposalResolver {
   async tradeProposal(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<ProposalModel | null> {
     const actor = requireActor(ctx);
     const proposal = await ctx.loaders.proposal.load(id);
-    if (!proposal) return null;
-    await readablePortfolio(ctx.services.db, actor, proposal.portfolioId);
+    // Another fund's proposal answers exactly as an unknown id: null, naming nothing.
+    if (!proposal || !(await mayRead(ctx.services.db, actor, proposal.portfolioId))) return null;
     return proposals.withEffectiveStatus(proposal, today(ctx.services.clock));
   }
 

@@ -83,4 +83,10 @@ export class TradeProposal {
 
   @Field(() => Date)
   createdAt!: Date;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Who created it: the manager of a discretionary open, the caller of generateProposals. Null for proposals older than the record.',
+  })
+  createdBy!: string | null;
 }

@@ -1,7 +1,8 @@
 import { specifiedDirectives, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
-import { cachedDirective } from '../resolver-cache/directive';
+import { cachedDirective } from '../resolver-cache';
 import './enums';
+import { enforceInputBounds } from './input-bounds';
 import { AttributionResolver } from './attribution.resolver';
 import { BookResolver } from './book.resolver';
 import { JournalResolver } from './journal.resolver';
@@ -22,9 +23,12 @@ export const RESOLVERS = [
   MorningPackResolver,
 ] as const;
 
-/** Builds the executable schema from the TypeGraphQL classes (also used to print schema.graphql). */
-export function buildGatewaySchema(): Promise<GraphQLSchema> {
-  return buildSchema({
+/**
+ * Builds the executable schema from the TypeGraphQL classes (also used to print schema.graphql),
+ * with the input bounds checked before every root resolver.
+ */
+export async function buildGatewaySchema(): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers: [...RESOLVERS],
     validate: false,
     // The given list replaces graphql's own: @include, @skip, @deprecated and the rest stay in it.
@@ -32,4 +36,5 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
     // Nullability is declared field by field; nothing is nullable by accident.
     nullableByDefault: false,
   });
+  return enforceInputBounds(schema);
 }

@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import Decimal from 'decimal.js';
 import { baseKey, KeyDigests, MAX_REMEMBERED_KEY_INPUT_CHARS, stableJson } from './cache-key';
 
 const sha256 = (...parts: string[]): string => {
@@ -12,6 +13,12 @@ describe('stableJson', () => {
     expect(stableJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: undefined } })).toBe('{"a":{"d":[2,{"e":0,"f":1}]},"b":1}');
     expect(stableJson({ x: 1, y: 2 })).toBe(stableJson({ y: 2, x: 1 }));
   });
+
+  it('writes dates and decimals by value, so different ones never share a key', () => {
+    expect(stableJson({ asOf: new Date('2026-01-02T00:00:00.000Z'), price: new Decimal('1.50') })).toBe(
+      '{"asOf":"2026-01-02T00:00:00.000Z","price":"1.5"}',
+    );
+  });
 });
 
 describe('baseKey', () => {
@@ -23,6 +30,19 @@ describe('baseKey', () => {
     expect(baseKey('Query.book', args, 'portfolio:p1', digests)).toBe(expected);
     expect(baseKey('Query.book', { period: 'MTD', portfolioId: 'p1' }, 'portfolio:p1', digests)).toBe(expected);
     expect(baseKey('Query.book', args, 'portfolio:p2', digests)).not.toBe(expected);
+  });
+
+  // The key once wrote a Date as {} and a Decimal as its internals: two dates shared one entry.
+  it('differs for two dates and for two decimals', () => {
+    const on = (asOf: Date) => baseKey('Query.book', { asOf }, 'portfolio:p1');
+    expect(on(new Date('2026-01-02'))).not.toBe(on(new Date('2026-01-03')));
+    const at = (price: Decimal) => baseKey('Query.quote', { price }, 'portfolio:p1');
+    expect(at(new Decimal('1.5'))).not.toBe(at(new Decimal('1.25')));
+    expect(at(new Decimal('1.5'))).toBe(at(new Decimal('1.50')));
+  });
+
+  it('refuses arguments it cannot tell apart rather than share an entry', () => {
+    expect(() => baseKey('Query.book', { at: new Map() }, 'portfolio:p1')).toThrow('canonicalJson cannot encode an object of type Map at $.at');
   });
 });
 

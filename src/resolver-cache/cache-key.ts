@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../shared/canonical-json';
 
-/** JSON with sorted keys, so argument order never changes a key. */
-export function stableJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-}
+/**
+ * The text of arguments and variables in keys: the project's one canonical JSON (src/shared):
+ * keys sorted, so argument order never changes a key; a Date as its ISO string and a Decimal as
+ * its digits, so two dates or two amounts never share an entry; refusing what it cannot tell
+ * apart. (The name the operation cache imports it by.)
+ */
+export const stableJson: (value: unknown) => string = canonicalJson;
 
 function sha256(input: string): string {
   return createHash('sha256').update(input).digest('base64url');
@@ -53,6 +52,6 @@ export class KeyDigests {
  * recent ones (the key is the same with or without it).
  */
 export function baseKey(coordinate: string, args: Readonly<Record<string, unknown>>, scope: string, digests?: KeyDigests): string {
-  const input = `${coordinate}\n${stableJson(args)}\n${scope}`;
+  const input = `${coordinate}\n${canonicalJson(args)}\n${scope}`;
   return digests === undefined ? sha256(input) : digests.of(input);
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import {
   getArgumentValues, getVariableValues, Kind, OperationTypeNode, parse, validate, visit, type ASTNode, type DocumentNode, type FieldNode,
-  type FormattedExecutionResult, type GraphQLField, type GraphQLSchema, type OperationDefinitionNode,
+  type FormattedExecutionResult, type GraphQLField, type GraphQLSchema, type OperationDefinitionNode, type VariableDefinitionNode,
 } from 'graphql';
 import { KeyDigests, stableJson } from './cache-key';
 import type { CacheHooks, FieldReport } from './outcome';
@@ -26,6 +26,7 @@ export interface OperationRequest {
 
 interface PlannedField<TContext> {
   readonly responseKey: string;
+  /** The root field's name, alias and arguments only (no selections, no locations). */
   readonly node: FieldNode;
   readonly definition: GraphQLField<unknown, unknown>;
   readonly cached: CachedField<TContext>;
@@ -33,10 +34,14 @@ interface PlannedField<TContext> {
   readonly factIndexes: readonly number[];
 }
 
-/** Everything that can be known from the document alone, computed once per document. */
+/**
+ * Everything a hit needs that can be known from the document alone, computed once per document.
+ * It holds no part of the document's syntax tree: copies of the variable definitions and of the
+ * root fields' arguments, without locations (a location links to every token of the document).
+ */
 interface Plan<TContext> {
   readonly documentHash: string;
-  readonly operation: OperationDefinitionNode;
+  readonly variableDefinitions: readonly VariableDefinitionNode[];
   readonly fields: readonly PlannedField<TContext>[];
   /** The kinds of fact of every root field, once each, sorted: the entry's facts within a scope. */
   readonly kinds: readonly string[];
@@ -130,6 +135,11 @@ const MAX_NAMES_PER_DOCUMENT = 16;
 export class OperationCache<TContext extends object> {
   /** Plans by query text, then by operation name ('' for none): no key is built per request. */
   private readonly plans = new Map<string, Map<string, Plan<TContext> | null>>();
+  /**
+   * Plans by the document the caller parsed and validated (see `prepare`), then by operation name:
+   * they live as long as the caller keeps the document, within its own memory budget.
+   */
+  private readonly plansByDocument = new WeakMap<DocumentNode, Map<string, Plan<TContext> | null>>();
   private readonly maxPlans: number;
   private readonly hooks: CacheHooks;
   private readonly now: () => number;
@@ -155,9 +165,15 @@ export class OperationCache<TContext extends object> {
    * The operation's plan, or null when the operation cache cannot answer it (not a query whose
    * root fields are all cached, or not valid): synchronous, and after the first time for a
    * document one map lookup, so a request the cache has nothing to do with pays nothing more.
+   *
+   * `document` is the request's document as the caller parsed and validated it against the schema
+   * (the same object for every request of the same text, as a server that remembers documents
+   * has it): the plan is then made from it, once, without parsing or validating again. Without
+   * it the cache parses and validates the text itself. Either way, documents longer than 16,384
+   * characters are not planned.
    */
-  prepare(request: OperationRequest): PreparedOperation | null {
-    const plan = this.planFor(request);
+  prepare(request: OperationRequest, document?: DocumentNode): PreparedOperation | null {
+    const plan = document ? this.planOf(request, document) : this.planFor(request);
     if (!plan) return null;
     const prepared: Prepared<TContext> = { request, plan };
     return prepared;
@@ -170,7 +186,7 @@ export class OperationCache<TContext extends object> {
    */
   async lookup(prepared: PreparedOperation, context: TContext): Promise<OperationLookup | null> {
     const { request, plan } = prepared as Prepared<TContext>;
-    const coerced = getVariableValues(this.schema, plan.operation.variableDefinitions ?? [], { ...request.variables });
+    const coerced = getVariableValues(this.schema, plan.variableDefinitions, { ...request.variables });
     if (coerced.errors) return null;
     const startedAt = this.now();
     let tag: string | null = null;
@@ -300,6 +316,23 @@ export class OperationCache<TContext extends object> {
     return true;
   }
 
+  private planOf(request: OperationRequest, document: DocumentNode): Plan<TContext> | null {
+    // As for text: a document this long is answered by execution (its fields are still cached).
+    if (request.query.length > MAX_REMEMBERED_QUERY_CHARS) return null;
+    const name = request.operationName ?? '';
+    let byName = this.plansByDocument.get(document);
+    const known = byName?.get(name);
+    if (known !== undefined) return known;
+    const plan = this.makePlan(request, document);
+    if (!byName) {
+      byName = new Map();
+      this.plansByDocument.set(document, byName);
+    }
+    if (byName.size >= MAX_NAMES_PER_DOCUMENT) byName.clear();
+    byName.set(name, plan);
+    return plan;
+  }
+
   private planFor(request: OperationRequest): Plan<TContext> | null {
     // A document this long is not worth a plan; remembering it would let requests fill memory.
     if (request.query.length > MAX_REMEMBERED_QUERY_CHARS) return null;
@@ -307,7 +340,7 @@ export class OperationCache<TContext extends object> {
     let byName = this.plans.get(request.query);
     const known = byName?.get(name);
     if (known !== undefined) return known;
-    const plan = this.makePlan(request);
+    const plan = this.makePlan(request, this.validated(request.query));
     if (!byName) {
       if (this.plans.size >= this.maxPlans) {
         const oldest = this.plans.keys().next();
@@ -322,15 +355,20 @@ export class OperationCache<TContext extends object> {
     return plan;
   }
 
-  /** A plan only for a valid query whose root selections are all plain fields of cached coordinates. */
-  private makePlan(request: OperationRequest): Plan<TContext> | null {
+  /** The text parsed and validated against the schema; null when it is not a valid document. */
+  private validated(query: string): DocumentNode | null {
     let document: DocumentNode;
     try {
-      document = parse(request.query);
+      document = parse(query);
     } catch {
       return null;
     }
-    if (validate(this.schema, document).length > 0) return null;
+    return validate(this.schema, document).length > 0 ? null : document;
+  }
+
+  /** A plan only for a valid query whose root selections are all plain fields of cached coordinates. */
+  private makePlan(request: OperationRequest, document: DocumentNode | null): Plan<TContext> | null {
+    if (document === null) return null;
     const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     const operation = request.operationName ? operations.find((o) => o.name?.value === request.operationName) : operations.length === 1 ? operations[0] : undefined;
     const queryType = this.schema.getQueryType();
@@ -342,13 +380,14 @@ export class OperationCache<TContext extends object> {
       const definition = queryType.getFields()[selection.name.value];
       const cached = this.fieldCache.describe(`${queryType.name}.${selection.name.value}`);
       if (!definition || !cached) return null;
-      fields.push({ responseKey: selection.alias?.value ?? selection.name.value, node: selection, definition, cached, factIndexes: [] });
+      const node = withoutLocations<FieldNode>({ kind: Kind.FIELD, alias: selection.alias, name: selection.name, arguments: selection.arguments });
+      fields.push({ responseKey: selection.alias?.value ?? selection.name.value, node, definition, cached, factIndexes: [] });
     }
     if (fields.length === 0) return null;
     const kinds = [...new Set(fields.flatMap((f) => f.cached.dependsOn))].sort();
     return {
       documentHash: createHash('sha256').update(request.operationName ?? '').update('\n').update(request.query).digest('base64url'),
-      operation,
+      variableDefinitions: withoutLocations(operation.variableDefinitions ?? []),
       fields: fields.map((f) => ({ ...f, factIndexes: f.cached.dependsOn.map((k) => kinds.indexOf(k)) })),
       kinds,
       keyVariables: variablesBeyondRootArguments(document, operation),
@@ -376,6 +415,14 @@ function tailOf(plan: Plan<unknown>, ageSeconds: number): Buffer {
   const bytes = Buffer.from(`,"extensions":{"cache":${JSON.stringify(reports)}}}\n`, 'utf8');
   plan.lastTail = { ageSeconds, bytes };
   return bytes;
+}
+
+/**
+ * A copy of syntax nodes without their locations, for a plan that outlives the request: a
+ * location links to the document's tokens, hence to the whole document.
+ */
+function withoutLocations<T>(nodes: T): T {
+  return JSON.parse(JSON.stringify(nodes, (key, value: unknown) => (key === 'loc' ? undefined : value))) as T;
 }
 
 /** Names of the variables used in the document other than as arguments of the operation's root fields. */

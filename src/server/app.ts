@@ -8,8 +8,9 @@ import {
 import type { GraphQLSchema } from 'graphql';
 import { createDb, type Db } from '../data/db';
 import { createLoaders } from '../data/loaders';
-import { systemClock, type Clock } from '../domain/dates';
+import { systemClock, today, type Clock } from '../domain/dates';
 import type { Context } from '../graphql/context';
+import { createCostEstimator } from '../graphql/cost-policy';
 import { createFormatError } from '../graphql/errors';
 import { buildGatewaySchema } from '../graphql/schema';
 import { noChangeListener, type ServiceDeps } from '../services/deps';
@@ -20,11 +21,14 @@ import { createAuthenticator } from './auth';
 import { OperationCache } from '../resolver-cache/operation-cache';
 import { GenerationFloors } from '../resolver-cache';
 import { CacheCounters, cacheChangeListener, createCacheStore, createResolverCache } from './cache';
+import { createRedisClient, waitForReady } from '../resolver-cache/store/redis-client';
 import { createGenerationFeed, type GenerationFeed } from './generation-feed';
 import type { Config } from './config';
 import { createHttpServer, listen } from './http';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
+import { OperationGate, withoutSuggestions, type FormatError } from './operation-gate';
+import { createSubjectRateLimiter } from './rate-limit';
 
 export interface Gateway {
   readonly db: Db;
@@ -35,6 +39,8 @@ export interface Gateway {
   readonly cacheStore: ResilientStore | null;
   /** The feed of committed generations (null with the cache disabled). */
   readonly generationFeed: GenerationFeed | null;
+  /** The checks every GraphQL request passes before the cache or Apollo (operation-gate.ts). */
+  readonly gate: OperationGate;
   readonly schema: GraphQLSchema;
   readonly apollo: ApolloServer<Context>;
   readonly services: ServiceDeps;
@@ -76,10 +82,41 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
   // The cache wraps its fields once, here; with the cache disabled the schema is left as built.
   const schema = cache ? cache.apply(await buildGatewaySchema()) : await buildGatewaySchema();
   const operations = cache && store && config.cache.operations ? new OperationCache<Context>(schema, cache, store, { hooks: cacheCounters.hooks }) : null;
+  const introspection = config.env !== 'production' || config.sandbox;
+  // Production hides what errors would tell of the schema: no "Did you mean …?" suggestions.
+  const hideSchemaDetails = config.env === 'production' || !introspection;
+  const formatErrorOf = createFormatError(logger);
+  const formatError: FormatError = hideSchemaDetails ? (formatted, error) => withoutSuggestions(formatErrorOf(formatted, error)) : formatErrorOf;
+  // Rate limits are shared through Redis when the cache has it (their own connection), else per process.
+  const rateLimitRedis = config.rateLimit && config.cache.store.kind !== 'memory'
+    ? createRedisClient({
+      target: config.cache.store.kind === 'redis' ? { kind: 'single', url: config.cache.store.url } : { kind: 'cluster', nodes: config.cache.store.nodes },
+      commandTimeoutMs: Math.max(1_000, config.cache.timeoutMs * 10),
+      connectionName: 'pms-gateway-rate-limit',
+    })
+    : null;
+  const gate = new OperationGate({
+    schema,
+    limits: config.limits.operation,
+    introspection,
+    sandbox: config.sandbox,
+    estimator: createCostEstimator(schema, () => today(clock)),
+    today: () => today(clock),
+    formatError,
+    rateLimiter: config.rateLimit ? createSubjectRateLimiter(config.rateLimit, { redis: rateLimitRedis, timeoutMs: config.cache.timeoutMs }) : null,
+  });
   const apollo = new ApolloServer<Context>({
     schema,
-    introspection: config.env !== 'production' || config.sandbox,
-    formatError: createFormatError(logger),
+    introspection,
+    // Suggestions are taken out by formatError (above), for the gate's errors and Apollo's alike:
+    // not by Apollo's hideSchemaDetailsFromClientErrors, a plugin every request would pay a hook for.
+    formatError,
+    // The gate parsed and validated every document Apollo is given: Apollo reads them from it.
+    documentStore: gate.documentStore,
+    // Only if the gate's copy was evicted meanwhile does Apollo parse; within the same limit.
+    parseOptions: { maxTokens: config.limits.operation.tokens },
+    // Every request carries its document, so every request passes the gate's checks.
+    persistedQueries: false,
     // main.ts owns shutdown (drain HTTP, stop Apollo, close the store and the database).
     stopOnTerminationSignals: false,
     // Sandbox in the browser for people; no landing page hides the schema in production.
@@ -117,16 +154,19 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
     apollo,
     logger,
     createContext,
+    gate,
+    maxBodyBytes: config.limits.bodyBytes,
     metrics: () => metrics.render(),
     serveCached: operations
-      ? (body, context) => {
+      ? (body, context, document) => {
           const request = body as { query?: unknown; variables?: unknown; operationName?: unknown };
-          if (typeof request.query !== 'string') return null;
+          // Only what the gate admitted: its document, parsed and validated once, keys the plan.
+          if (typeof request.query !== 'string' || document === undefined) return null;
           const prepared = operations.prepare({
             query: request.query,
             variables: typeof request.variables === 'object' ? (request.variables as Record<string, unknown> | null) : null,
             operationName: typeof request.operationName === 'string' ? request.operationName : null,
-          });
+          }, document);
           if (prepared === null) return null;
           return operations.lookup(prepared, context).then((found) => {
             if (found === null) return null;
@@ -152,11 +192,15 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
     cacheCounters,
     cacheStore: resilient,
     generationFeed: feed,
+    gate,
     schema,
     apollo,
     services,
     async start() {
       await feed?.start();
+      // Until its connection is up, the rate limiter counts in memory; a Redis that is down must
+      // not hold the start-up for more than a second.
+      if (rateLimitRedis) await waitForReady(rateLimitRedis, 1_000).catch(() => undefined);
       const address = await listen(server, config.port, config.host);
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       return `http://${host}:${address.port}/graphql`;
@@ -169,6 +213,7 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
       await apollo.stop();
       await feed?.stop();
       await store?.close();
+      rateLimitRedis?.disconnect();
       if (ownsDb) await db.destroy();
     },
   };

@@ -7,7 +7,19 @@ export interface JwtSettings {
   readonly secret: string;
   readonly issuer: string;
   readonly audience: string;
+  /** The longest a token may live (exp − iat, and exp − now); DEFAULT_MAX_TTL_SECONDS if not given. */
+  readonly maxTtlSeconds?: number;
 }
+
+/** 12 hours: a working day, what `npm run tokens` issues. */
+export const DEFAULT_MAX_TTL_SECONDS = 12 * 3600;
+
+/**
+ * A token must expire, and soon: one without `exp` would be valid forever once leaked, one that
+ * lives for a year nearly so. Its lifetime is measured from its `iat` and, whatever `iat` says,
+ * from now.
+ */
+const lifetime = z.object({ exp: z.number(), iat: z.number().optional() });
 
 /** The claims the gateway reads: who (sub), what they may do (role), and where (portfolios). */
 const claims = z.object({
@@ -21,7 +33,10 @@ export type Authentication =
   | { readonly kind: 'authenticated'; readonly actor: Actor }
   | { readonly kind: 'invalid'; readonly reason: string };
 
-/** Reads `Authorization: Bearer <jwt>`; HS256 only, issuer and audience checked. */
+/**
+ * Reads `Authorization: Bearer <jwt>`; HS256 only, issuer and audience checked, and an expiry
+ * within the maximum lifetime required.
+ */
 export function authenticate(header: string | undefined, settings: JwtSettings, nowMs: number = Date.now()): Authentication {
   if (!header) return { kind: 'anonymous' };
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
@@ -35,6 +50,13 @@ export function authenticate(header: string | undefined, settings: JwtSettings, 
     });
     const parsed = claims.safeParse(payload);
     if (!parsed.success) return { kind: 'invalid', reason: 'Token claims must include sub, role and portfolios' };
+    const life = lifetime.safeParse(payload);
+    if (!life.success) return { kind: 'invalid', reason: 'Token must carry an expiry (exp)' };
+    const maxTtl = settings.maxTtlSeconds ?? DEFAULT_MAX_TTL_SECONDS;
+    const nowSeconds = Math.floor(nowMs / 1000);
+    if (life.data.exp - Math.min(life.data.iat ?? nowSeconds, nowSeconds) > maxTtl) {
+      return { kind: 'invalid', reason: `Token lifetime exceeds the maximum of ${maxTtl} seconds` };
+    }
     return { kind: 'authenticated', actor: { id: parsed.data.sub, role: parsed.data.role, portfolios: parsed.data.portfolios } };
   } catch (error) {
     const reason = error instanceof jwt.TokenExpiredError ? 'Token expired' : 'Token signature or claims are invalid';

@@ -9,7 +9,7 @@ const USAGE = `usage: node dist/src/server/cli.js <command>
 
   migrate   apply pending migrations to the configured database
   seed      migrate, then seed the demo funds if they are missing
-  tokens    print a bearer token per demo role (valid 12 hours)`;
+  tokens    print a bearer token per demo role (valid 12 hours, or JWT_MAX_TTL_SECONDS if shorter)`;
 
 const TOKEN_TTL_SECONDS = 12 * 3600;
 
@@ -34,7 +34,7 @@ async function main(command: string | undefined): Promise<void> {
       for (const actor of DEMO_ACTORS) {
         const scope = actor.portfolios === '*' ? 'all portfolios' : actor.portfolios.join(', ');
         log(`# ${actor.role} (${actor.id}; ${scope})`);
-        log(`${actor.role}=${signToken(config.jwt, actor, TOKEN_TTL_SECONDS)}`);
+        log(`${actor.role}=${signToken(config.jwt, actor, Math.min(TOKEN_TTL_SECONDS, config.jwt.maxTtlSeconds))}`);
       }
       log('# use as the HTTP header  Authorization: Bearer <token>');
       return;

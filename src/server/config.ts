@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { OperationLimits } from './operation-limits';
+import type { RateLimitSettings } from './rate-limit';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -19,6 +21,7 @@ const schema = z
     JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
     JWT_ISSUER: z.string().min(1).default('pms-gateway'),
     JWT_AUDIENCE: z.string().min(1).default('pms-gateway'),
+    JWT_MAX_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(12 * 3600),
     SANDBOX: bool.optional(),
     CACHE_ENABLED: bool.default('true'),
     CACHE_OPERATIONS: bool.default('true'),
@@ -36,6 +39,20 @@ const schema = z
     CACHE_TTL_RISK_LIVE: z.coerce.number().int().min(1).optional(),
     CACHE_TTL_MORNING_PACK: z.coerce.number().int().min(1).optional(),
     CACHE_TTL_ATTRIBUTION: z.coerce.number().int().min(1).optional(),
+    // Request bounds (README, "Security"); the defaults pass every operation in client/operations.
+    HTTP_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(100_000_000).default(1_000_000),
+    GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(1).default(2_000),
+    GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).default(10),
+    GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).default(15),
+    GRAPHQL_MAX_ROOT_FIELDS: z.coerce.number().int().min(1).default(10),
+    GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(20),
+    GRAPHQL_MAX_FIELD_MERGES: z.coerce.number().int().min(0).default(1_000),
+    GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(150_000),
+    // Requests per subject per window; 0 turns the limit off (the default under NODE_ENV=test).
+    RATE_LIMIT_POINTS: z.coerce.number().int().min(0).optional(),
+    RATE_LIMIT_DURATION_S: z.coerce.number().int().min(1).max(86_400).default(10),
+    // Postgres statement_timeout of the gateway's connections; 0: none.
+    DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   })
   .superRefine((env, ctx) => {
     if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) {
@@ -43,6 +60,11 @@ const schema = z
     }
     if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'JWT_SECRET is required in production' });
+    }
+    // The development secret is public (it is in this file): set explicitly, it would still let
+    // anyone sign an ADMIN token.
+    if (env.NODE_ENV === 'production' && env.JWT_SECRET === DEV_JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'JWT_SECRET must not be the development secret in production' });
     }
   });
 
@@ -52,7 +74,7 @@ export interface Config {
   readonly port: number;
   readonly logLevel: string;
   readonly database:
-    | { readonly kind: 'postgres'; readonly url: string; readonly poolMax: number }
+    | { readonly kind: 'postgres'; readonly url: string; readonly poolMax: number; readonly statementTimeoutMs: number }
     | { readonly kind: 'pglite'; readonly dataDir: string };
   /** Seed the demo fund when the database has no portfolio yet. */
   readonly seedDemo: boolean;
@@ -62,10 +84,16 @@ export interface Config {
     readonly audience: string;
     /** True when the built-in development secret is in use (never in production). */
     readonly usingDevSecret: boolean;
+    /** Tokens must carry `exp`, at most this many seconds after `iat` (and after now). */
+    readonly maxTtlSeconds: number;
   };
   /** Apollo Sandbox as the landing page of /graphql; off in production unless asked for. */
   readonly sandbox: boolean;
   readonly cache: CacheConfig;
+  /** What one request may be: its body, and its operation (checked in that order, after the token). */
+  readonly limits: { readonly bodyBytes: number; readonly operation: OperationLimits };
+  /** Requests per subject per window (null: no limit). */
+  readonly rateLimit: RateLimitSettings | null;
 }
 
 export interface CacheConfig {
@@ -108,14 +136,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     database: e.DATABASE_URL
-      ? { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX }
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS }
       : { kind: 'pglite', dataDir: e.PGLITE_DATA_DIR },
     seedDemo: e.SEED_DEMO ?? e.NODE_ENV !== 'production',
     jwt: {
       secret: e.JWT_SECRET ?? DEV_JWT_SECRET,
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
-      usingDevSecret: !e.JWT_SECRET,
+      usingDevSecret: !e.JWT_SECRET || e.JWT_SECRET === DEV_JWT_SECRET,
+      maxTtlSeconds: e.JWT_MAX_TTL_SECONDS,
     },
     sandbox: e.SANDBOX ?? e.NODE_ENV !== 'production',
     cache: {
@@ -139,5 +168,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }).filter((entry): entry is [string, number] => entry[1] !== undefined),
       ),
     },
+    limits: {
+      bodyBytes: e.HTTP_MAX_BODY_BYTES,
+      operation: {
+        tokens: e.GRAPHQL_MAX_TOKENS,
+        depth: e.GRAPHQL_MAX_DEPTH,
+        aliases: e.GRAPHQL_MAX_ALIASES,
+        rootFields: e.GRAPHQL_MAX_ROOT_FIELDS,
+        directives: e.GRAPHQL_MAX_DIRECTIVES,
+        fieldMerges: e.GRAPHQL_MAX_FIELD_MERGES,
+        cost: e.GRAPHQL_MAX_COST,
+      },
+    },
+    rateLimit: rateLimitOf(e.RATE_LIMIT_POINTS ?? (e.NODE_ENV === 'test' ? 0 : DEFAULT_RATE_LIMIT_POINTS), e.RATE_LIMIT_DURATION_S),
   };
+}
+
+/**
+ * Generous on purpose: a runaway client is stopped, people and the benchmark (one subject at
+ * this machine's full rate, ~10,000 requests/s) are not. Production sets its own (README).
+ */
+const DEFAULT_RATE_LIMIT_POINTS = 200_000;
+
+function rateLimitOf(points: number, durationSeconds: number): RateLimitSettings | null {
+  return points > 0 ? { points, durationSeconds } : null;
 }

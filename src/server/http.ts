@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
+import type { DocumentNode } from 'graphql';
 import type { Context } from '../graphql/context';
 import type { Logger } from './logger';
+import type { Caller, GateVerdict, GraphQLRequestParts } from './operation-gate';
 
 export interface HttpDeps {
   readonly apollo: ApolloServer<Context>;
@@ -14,11 +16,22 @@ export interface HttpDeps {
   /** Prometheus text for /metrics. */
   readonly metrics: () => string;
   /**
-   * The operation cache's hit path: given a parsed POST body and its context, null at once when
-   * the cache cannot answer the operation, else a promise of the response body as chunks of bytes
-   * to write in order, or of null to execute normally (it may mark the context for filling).
+   * The checks every request carrying a GraphQL document passes before the operation cache or
+   * Apollo sees it (operation-gate.ts): token, rate, limits, validation, cost. Without a gate,
+   * documents go to Apollo as they are.
    */
-  readonly serveCached?: (body: unknown, context: Context) => Promise<CachedBody | null> | null;
+  readonly gate?: {
+    /** The refusal of a request without a token, before its body is read; null when it may still pass (Sandbox). */
+    refuseAnonymous(caller: Caller): GateVerdict | null;
+    check(request: GraphQLRequestParts, caller: Caller): GateVerdict | Promise<GateVerdict>;
+  };
+  /**
+   * The operation cache's hit path: given a parsed POST body, its context and the document the
+   * gate admitted, null at once when the cache cannot answer the operation, else a promise of the
+   * response body as chunks of bytes to write in order, or of null to execute normally (it may
+   * mark the context for filling).
+   */
+  readonly serveCached?: (body: unknown, context: Context, document: DocumentNode | undefined) => Promise<CachedBody | null> | null;
   /** Given each complete response body Apollo serialized, after it is sent (the operation cache fills its misses from it). */
   readonly responded?: (context: Context, body: string) => void;
   readonly maxBodyBytes?: number;
@@ -61,10 +74,32 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   res.end(text);
 }
 
+function sendVerdict(res: http.ServerResponse, verdict: Extract<GateVerdict, { kind: 'refused' }>, requestId: string): void {
+  res.writeHead(verdict.status, { ...verdict.headers, 'content-length': Buffer.byteLength(verdict.body), 'x-request-id': requestId });
+  res.end(verdict.body);
+}
+
 async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
+  const maxBodyBytes = deps.maxBodyBytes ?? MAX_BODY;
+  // Cheapest first: a declared size over the limit, then a missing token, before the body is read.
+  if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) {
+    // Read into the void, as readBody does past the limit: the 413 must reach the client.
+    req.resume();
+    throw new PayloadTooLarge();
+  }
+  // One context per request, shared by the hit path and Apollo's execution.
+  const context = await deps.createContext(req, requestId);
+  const caller: Caller = { subject: context.actor?.id ?? null, authError: context.authError };
+  if (deps.gate && caller.subject === null && (req.method === 'POST' || /[?&]query=/.test(req.url ?? ''))) {
+    const refused = deps.gate.refuseAnonymous(caller);
+    if (refused?.kind === 'refused') {
+      req.resume();
+      return sendVerdict(res, refused, requestId);
+    }
+  }
   let body: unknown = undefined;
   if (req.method === 'POST') {
-    const text = await readBody(req, deps.maxBodyBytes ?? MAX_BODY);
+    const text = await readBody(req, maxBodyBytes);
     const type = req.headers['content-type'] ?? '';
     if (type.toLowerCase().startsWith('application/json') && text.length > 0) {
       try {
@@ -77,10 +112,17 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
       body = text;
     }
   }
-  // One context per request, shared by the hit path and Apollo's execution.
-  const context = await deps.createContext(req, requestId);
+  // The same checks for both paths, before either: a refused request reaches neither.
+  let document: DocumentNode | undefined;
+  const request = deps.gate ? graphqlRequestOf(req, body) : null;
+  if (deps.gate && request) {
+    const checked = deps.gate.check(request, caller);
+    const verdict = checked instanceof Promise ? await checked : checked;
+    if (verdict.kind === 'refused') return sendVerdict(res, verdict, requestId);
+    document = verdict.document;
+  }
   // Synchronously null for an operation the cache cannot answer: such a request awaits nothing more.
-  const pending = deps.serveCached && typeof body === 'object' && body !== null ? deps.serveCached(body, context) : null;
+  const pending = deps.serveCached && typeof body === 'object' && body !== null ? deps.serveCached(body, context, document) : null;
   if (pending !== null) {
     const cached = await pending;
     if (cached !== null) {
@@ -112,6 +154,35 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
+}
+
+/**
+ * The document, variables and operation name of a request that carries a document (a POST body
+ * object with a `query` string, or GET parameters); null for anything else, which Apollo answers
+ * without parsing (the landing page, a missing or malformed query, a batch).
+ */
+function graphqlRequestOf(req: http.IncomingMessage, body: unknown): GraphQLRequestParts | null {
+  if (req.method === 'POST') {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+    const { query, variables, operationName } = body as Record<string, unknown>;
+    if (typeof query !== 'string') return null;
+    return {
+      query,
+      variables: typeof variables === 'object' && variables !== null && !Array.isArray(variables) ? (variables as Record<string, unknown>) : null,
+      operationName: typeof operationName === 'string' ? operationName : null,
+    };
+  }
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const query = url.searchParams.get('query');
+  if (query === null) return null;
+  let variables: Record<string, unknown> | null = null;
+  try {
+    const parsed: unknown = JSON.parse(url.searchParams.get('variables') ?? 'null');
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) variables = parsed as Record<string, unknown>;
+  } catch {
+    // Apollo answers malformed variables with a 400 of its own.
+  }
+  return { query, variables, operationName: url.searchParams.get('operationName') };
 }
 
 /** A plain node:http server: /graphql (Apollo), /healthz (process up), /readyz (database reachable). */

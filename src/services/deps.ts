@@ -2,6 +2,12 @@ import type { Knex } from 'knex';
 import type { Clock } from '../domain/dates';
 
 /**
+ * The per-request DataLoaders through which resolvers read entities by id (the server builds one
+ * set per request). Re-exported here so that graphql depends on services, never on data.
+ */
+export type { Loaders } from '../data/loaders';
+
+/**
  * A write, told to the listener inside its transaction: which operation, on which portfolio.
  * What depends on it (cached books, risk, attribution, packs) is the listener's business: the
  * cache policy maps each operation to the facts it changes.

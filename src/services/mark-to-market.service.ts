@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { sum, type Decimal } from '../domain/decimal';
+import { dailyPnl } from '../domain/daily-pnl';
 import { daysBetween, today } from '../domain/dates';
 import { InvalidInput } from '../domain/errors';
 import { pnlBrl, toUsd } from '../domain/pricing';
@@ -11,7 +12,7 @@ import { previousSnapshots, upsertSnapshots, type SnapshotWrite } from '../data/
 import { assertAllowed, type Actor } from './access';
 import type { ServiceDeps } from './deps';
 import { fxRateOn } from './market';
-import { loadPortfolioForWrite } from './positions.service';
+import { loadPortfolioForWrite, writablePortfolio } from './positions.service';
 import * as v from './validate';
 import { runWrite } from './write';
 
@@ -78,7 +79,7 @@ function choosePrice(
 }
 
 async function resolveFx(trx: Knex, given: Decimal | null | undefined, asOf: IsoDate): Promise<Decimal | null> {
-  if (given) return v.positive('fxRate', given);
+  if (given) return given;
   return (await fxRateOn(trx, asOf))?.rate ?? null;
 }
 
@@ -89,13 +90,17 @@ async function resolveFx(trx: Knex, given: Decimal | null | undefined, asOf: Iso
  */
 export async function markToMarket(deps: ServiceDeps, actor: Actor, input: MarkToMarketInput): Promise<MarkToMarketResult> {
   assertAllowed(actor, 'MARK');
+  const asOf = v.notAfter('asOf', v.date('asOf', input.asOf ?? today(deps.clock)), today(deps.clock));
+  const overrides = new Map<string, Decimal>();
+  (input.prices ?? []).forEach((p, i) => overrides.set(p.ticker.trim(), v.positive(`prices[${i}].price`, p.price)));
+  if (input.fxRate) v.positive('fxRate', input.fxRate);
   return runWrite(
     deps,
-    { actor, operation: 'markToMarket', args: input, idempotencyKey: input.idempotencyKey },
+    {
+      actor, operation: 'markToMarket', args: input, idempotencyKey: input.idempotencyKey,
+      authorize: (trx) => writablePortfolio(trx, actor, input.portfolioId),
+    },
     async (trx, now) => {
-      const asOf = v.notAfter('asOf', v.date('asOf', input.asOf ?? today(deps.clock)), today(deps.clock));
-      const overrides = new Map<string, Decimal>();
-      for (const p of input.prices ?? []) overrides.set(p.ticker.trim(), v.positive(`prices.${p.ticker}`, p.price));
       const portfolio = await loadPortfolioForWrite(trx, actor, input.portfolioId);
       const positions = (await lockOpenPositions(trx, portfolio.id)).filter((p) => p.entryDate <= asOf);
       for (const ticker of overrides.keys()) {
@@ -105,7 +110,7 @@ export async function markToMarket(deps: ServiceDeps, actor: Actor, input: MarkT
       }
       const behind = positions.find((p) => p.lastMarkDate !== null && p.lastMarkDate > asOf);
       if (behind) {
-        throw new InvalidInput('asOf', `Position ${behind.id} is already marked on ${behind.lastMarkDate}, after ${asOf}`);
+        throw new InvalidInput('asOf', `The ${behind.ticker} position is already marked on ${behind.lastMarkDate}, after ${asOf}`);
       }
       const market = await latestPricesOnOrBefore(trx, positions.map((p) => p.instrumentId), asOf);
       const fx = await resolveFx(trx, input.fxRate, asOf);
@@ -117,7 +122,7 @@ export async function markToMarket(deps: ServiceDeps, actor: Actor, input: MarkT
         const choice = choosePrice(position, asOf, overrides, market);
         const rate = fx ?? position.entryFxRate;
         const unrealized = pnlBrl(position, choice.price);
-        const daily = unrealized.minus(previous.get(position.id)?.unrealizedPnlBrl ?? 0);
+        const daily = dailyPnl(unrealized, previous.get(position.id));
         await updateMark(trx, {
           id: position.id,
           currentPrice: choice.price,

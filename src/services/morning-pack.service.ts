@@ -12,7 +12,7 @@ import { assertAllowed, type Actor } from './access';
 import { loadBook } from './book.service';
 import type { ServiceDeps } from './deps';
 import { STALE_AFTER_DAYS } from './mark-to-market.service';
-import { loadPortfolioForWrite } from './positions.service';
+import { loadPortfolioForWrite, writablePortfolio } from './positions.service';
 import { readablePortfolio } from './portfolios.service';
 import { computeRisk } from './risk.service';
 import * as v from './validate';
@@ -92,11 +92,14 @@ export async function generateMorningPack(
   input: GenerateMorningPackInput,
 ): Promise<StoredMorningPack> {
   assertAllowed(actor, 'BRIEFING');
+  const date = v.notAfter('date', v.date('date', input.date ?? today(deps.clock)), today(deps.clock));
   const result = await runWrite(
     deps,
-    { actor, operation: 'generateMorningPack', args: input, idempotencyKey: input.idempotencyKey },
+    {
+      actor, operation: 'generateMorningPack', args: input, idempotencyKey: input.idempotencyKey,
+      authorize: (trx) => writablePortfolio(trx, actor, input.portfolioId),
+    },
     async (trx, now) => {
-      const date = v.notAfter('date', v.date('date', input.date ?? today(deps.clock)), today(deps.clock));
       const portfolio = await loadPortfolioForWrite(trx, actor, input.portfolioId);
       const existing = await findMorningPack(trx, portfolio.id, date);
       if (existing && input.force !== true) return { result: { packId: existing.id, portfolioId: portfolio.id, date }, changed: null };
@@ -115,6 +118,7 @@ export async function generateMorningPack(
     },
   );
   const pack = await findMorningPack(deps.db, result.portfolioId, result.date);
-  if (!pack) throw new NotFound('MorningPack', `${result.portfolioId}:${result.date}`);
+  // Named by what the caller sent, never by the portfolio's internal id.
+  if (!pack) throw new NotFound('MorningPack', `${input.portfolioId}:${result.date}`);
   return pack;
 }

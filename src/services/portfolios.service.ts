@@ -3,6 +3,7 @@ import { NotFound } from '../domain/errors';
 import type { Portfolio } from '../domain/types';
 import { findPortfolioByRef, listPortfolios } from '../data/portfolio.repository';
 import { assertEntitled, isEntitled, type Actor } from './access';
+import * as v from './validate';
 
 /**
  * Portfolios change only by migration or seed (no operation edits one), and every read resolves
@@ -65,7 +66,6 @@ async function lookUp(db: Knex, directory: Directory, ref: string): Promise<Port
   }
 }
 
-/** The portfolio `ref` (id or code) if the actor may read it; FORBIDDEN otherwise. */
 /**
  * A portfolio by id, remembered as above, for a caller that already holds what it belongs to (the
  * book of a portfolio the caller was entitled to): no entitlement check, null when unknown.
@@ -74,11 +74,25 @@ export function rememberedPortfolio(db: Knex, id: string): Promise<Portfolio | n
   return findRemembered(db, id);
 }
 
+/**
+ * The portfolio `ref` (id or code) if the actor may read it; FORBIDDEN otherwise, exactly as for
+ * one that does not exist. The ref is checked first: the cache policy resolves it before any
+ * resolver (or the input bounds) runs.
+ */
 export async function readablePortfolio(db: Knex, actor: Actor, ref: string): Promise<Portfolio> {
-  const portfolio = await findRemembered(db, ref);
+  const portfolio = await findRemembered(db, v.ref('portfolioId', ref));
   assertEntitled(actor, portfolio, ref);
   if (!portfolio) throw new NotFound('Portfolio', ref);
   return portfolio;
+}
+
+/**
+ * Whether the actor may read the portfolio of an object it looked up by id (a position, a
+ * proposal, a journal entry): a caller that may not is answered as if the object did not exist.
+ */
+export async function mayRead(db: Knex, actor: Actor, portfolioId: string): Promise<boolean> {
+  const portfolio = await findRemembered(db, portfolioId);
+  return portfolio !== null && isEntitled(actor, portfolio.code);
 }
 
 export async function listReadablePortfolios(db: Knex, actor: Actor): Promise<Portfolio[]> {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { dec, type Decimal } from '../domain/decimal';
+import { dailyPnl } from '../domain/daily-pnl';
 import { today } from '../domain/dates';
 import { InvalidInput, NotFound, PositionAlreadyClosed } from '../domain/errors';
 import { pnlBrl, toUsd, transactionCost } from '../domain/pricing';
@@ -8,9 +9,9 @@ import { findInstrumentByTicker } from '../data/instrument.repository';
 import { appendJournal } from '../data/journal.repository';
 import { findPortfolioByRef, lockPortfolio } from '../data/portfolio.repository';
 import { closePositionRow, findPositionsByIds, insertPosition, listPositions, lockPosition } from '../data/position.repository';
-import { insertProposal } from '../data/proposal.repository';
+import { insertProposal, setProposalPosition } from '../data/proposal.repository';
 import { previousSnapshots, upsertSnapshots } from '../data/snapshot.repository';
-import { assertAllowed, assertEntitled, type Actor } from './access';
+import { assertAllowed, assertEntitled, isEntitled, type Actor } from './access';
 import type { ServiceDeps } from './deps';
 import { fxRateOn } from './market';
 import { readablePortfolio } from './portfolios.service';
@@ -47,6 +48,17 @@ export interface ClosePositionInput {
 }
 
 /**
+ * The portfolio `ref` if the actor may write to it, not locked; FORBIDDEN otherwise, exactly as for
+ * one that does not exist (the message names the ref the caller sent, nothing else).
+ */
+export async function writablePortfolio(trx: Knex, actor: Actor, ref: string): Promise<Portfolio> {
+  const found = await findPortfolioByRef(trx, v.ref('portfolioId', ref));
+  assertEntitled(actor, found, ref);
+  if (!found) throw new NotFound('Portfolio', ref);
+  return found;
+}
+
+/**
  * The portfolio `ref`, entitlement checked, locked for the rest of the transaction. Every write
  * takes this lock before any other row lock: portfolio, then positions, then proposals
  * (ARCHITECTURE.md, invariant 7). Two writes of one portfolio thus queue on its row and never
@@ -54,29 +66,52 @@ export interface ClosePositionInput {
  * (position, then portfolio) against markToMarket (portfolio, then positions).
  */
 export async function loadPortfolioForWrite(trx: Knex.Transaction, actor: Actor, ref: string): Promise<Portfolio> {
-  const found = await findPortfolioByRef(trx, ref);
-  assertEntitled(actor, found, ref);
+  const found = await writablePortfolio(trx, actor, ref);
   // Locked: writes to one portfolio serialize, so pre-trade checks see a stable book.
-  const locked = found ? await lockPortfolio(trx, found.id) : null;
+  const locked = await lockPortfolio(trx, found.id);
   if (!locked) throw new NotFound('Portfolio', ref);
   return locked;
 }
 
 /**
- * The position `id` and its portfolio, both locked, in the order of invariant 7. Only the position
- * says which portfolio it belongs to, so it is read unlocked first (NOT_FOUND when there is none),
- * then its portfolio is locked (FORBIDDEN when the actor is not entitled to it), then the position
- * is locked and read again: the caller decides on the row as of its lock, after every write that
- * held the portfolio before this one (a concurrent close, a mark).
+ * The position `id` (read unlocked) if the actor may touch its portfolio. Another fund's position
+ * answers exactly as an unknown id, NOT_FOUND with the id the caller sent: neither the answer nor
+ * its message tells that it exists, nor names the fund it belongs to.
+ */
+export async function positionFor(trx: Knex, actor: Actor, id: string): Promise<Position> {
+  const [found] = await findPositionsByIds(trx, [id]);
+  const portfolio = found ? await findPortfolioByRef(trx, found.portfolioId) : null;
+  if (!found || !portfolio || !isEntitled(actor, portfolio.code)) throw new NotFound('Position', id);
+  return found;
+}
+
+/**
+ * The position `id` and its portfolio, the portfolio locked (invariant 7). Only the position says
+ * which portfolio it belongs to, so it is read unlocked first (NOT_FOUND when there is none or the
+ * actor may not touch it), then its portfolio is locked.
+ */
+export async function lockPortfolioOfPosition(
+  trx: Knex.Transaction,
+  actor: Actor,
+  id: string,
+): Promise<{ position: Position; portfolio: Portfolio }> {
+  const position = await positionFor(trx, actor, id);
+  const portfolio = await lockPortfolio(trx, position.portfolioId);
+  if (!portfolio) throw new NotFound('Position', id);
+  return { position, portfolio };
+}
+
+/**
+ * The position `id` and its portfolio, both locked, in the order of invariant 7: the portfolio as
+ * above, then the position, locked and read again: the caller decides on the row as of its lock,
+ * after every write that held the portfolio before this one (a concurrent close, a mark).
  */
 export async function lockPositionForWrite(
   trx: Knex.Transaction,
   actor: Actor,
   id: string,
 ): Promise<{ position: Position; portfolio: Portfolio }> {
-  const [found] = await findPositionsByIds(trx, [id]);
-  if (!found) throw new NotFound('Position', id);
-  const portfolio = await loadPortfolioForWrite(trx, actor, found.portfolioId);
+  const { portfolio } = await lockPortfolioOfPosition(trx, actor, id);
   // Positions are never deleted nor moved; were one, it would not be this portfolio's any more.
   const position = await lockPosition(trx, portfolio.id, id);
   if (!position) throw new NotFound('Position', id);
@@ -165,15 +200,21 @@ export async function insertOpenPosition(
  */
 export async function openPosition(deps: ServiceDeps, actor: Actor, input: OpenPositionInput): Promise<Position> {
   assertAllowed(actor, 'TRADE');
+  // The input is checked before anything is hashed (the idempotency key's request hash) or written.
+  const thesis = v.text('thesis', input.thesis, 5);
+  v.positive('notionalBrl', input.notionalBrl);
+  v.positive('entryPrice', input.entryPrice);
+  if (input.quantity != null) v.positive('quantity', input.quantity);
+  v.nonNegativeInteger('businessDays', input.businessDays);
+  const entryDate = v.notAfter('entryDate', v.date('entryDate', input.entryDate ?? today(deps.clock)), today(deps.clock));
+  const strategies = v.strategies(input.strategyIds, input.strategyWeights);
   const result = await runWrite(
     deps,
-    { actor, operation: 'openPosition', args: input, idempotencyKey: input.idempotencyKey },
+    {
+      actor, operation: 'openPosition', args: input, idempotencyKey: input.idempotencyKey,
+      authorize: (trx) => writablePortfolio(trx, actor, input.portfolioId),
+    },
     async (trx, now) => {
-      const thesis = v.text('thesis', input.thesis, 5);
-      v.positive('notionalBrl', input.notionalBrl);
-      v.positive('entryPrice', input.entryPrice);
-      const entryDate = v.notAfter('entryDate', v.date('entryDate', input.entryDate ?? today(deps.clock)), today(deps.clock));
-      const strategies = v.strategies(input.strategyIds, input.strategyWeights);
       const portfolio = await loadPortfolioForWrite(trx, actor, input.portfolioId);
       const instrument = await requireInstrument(trx, input.ticker);
       const proposalId = await insertProposal(trx, {
@@ -195,6 +236,7 @@ export async function openPosition(deps: ServiceDeps, actor: Actor, input: OpenP
         executionPrice: input.entryPrice,
         executionNotionalBrl: input.notionalBrl,
         notes: v.optionalText(input.notes),
+        createdBy: actor.id,
         now,
       });
       const positionId = await insertOpenPosition(
@@ -219,7 +261,7 @@ export async function openPosition(deps: ServiceDeps, actor: Actor, input: OpenP
         now,
         { managerNotes: thesis, systemNotes: 'Discretionary open' },
       );
-      await trx('trade_proposals').where({ id: proposalId }).update({ position_id: positionId });
+      await setProposalPosition(trx, proposalId, positionId);
       return { result: { positionId }, changed: portfolio.id };
     },
   );
@@ -233,15 +275,19 @@ export async function openPosition(deps: ServiceDeps, actor: Actor, input: OpenP
  */
 export async function closePosition(deps: ServiceDeps, actor: Actor, input: ClosePositionInput): Promise<Position> {
   assertAllowed(actor, 'TRADE');
+  v.positive('closePrice', input.closePrice);
+  if (input.fxRate) v.positive('fxRate', input.fxRate);
+  const outcome = v.optionalText(input.outcomeNotes);
+  const closeDate = v.notAfter('closeDate', v.date('closeDate', input.closeDate ?? today(deps.clock)), today(deps.clock));
   const result = await runWrite(
     deps,
-    { actor, operation: 'closePosition', args: input, idempotencyKey: input.idempotencyKey },
+    {
+      actor, operation: 'closePosition', args: input, idempotencyKey: input.idempotencyKey,
+      authorize: (trx) => positionFor(trx, actor, input.positionId),
+    },
     async (trx, now) => {
-      v.positive('closePrice', input.closePrice);
-      const outcome = v.optionalText(input.outcomeNotes);
       const { position } = await lockPositionForWrite(trx, actor, input.positionId);
       if (!position.isOpen) throw new PositionAlreadyClosed(position.id);
-      const closeDate = v.notAfter('closeDate', v.date('closeDate', input.closeDate ?? today(deps.clock)), today(deps.clock));
       if (closeDate < position.entryDate) {
         throw new InvalidInput('closeDate', `closeDate ${closeDate} is before the entry date ${position.entryDate}`);
       }
@@ -249,11 +295,9 @@ export async function closePosition(deps: ServiceDeps, actor: Actor, input: Clos
       const exitCost = transactionCost(position.notionalBrl, costBps);
       const entryCost = position.transactionCostBrl;
       const realized = pnlBrl(position, input.closePrice).minus(entryCost).minus(exitCost);
-      const fx = input.fxRate
-        ? v.positive('fxRate', input.fxRate)
-        : (await fxRateOn(trx, closeDate))?.rate ?? position.entryFxRate;
+      const fx = input.fxRate ?? (await fxRateOn(trx, closeDate))?.rate ?? position.entryFxRate;
       const previous = (await previousSnapshots(trx, [position.id], closeDate)).get(position.id);
-      const daily = realized.minus(previous?.unrealizedPnlBrl ?? 0);
+      const daily = dailyPnl(realized, previous);
       await closePositionRow(trx, {
         id: position.id,
         closedAt: closeDate,
@@ -304,14 +348,15 @@ export interface RecordOutcomeInput {
 /** A NOTE in the journal on a position, open or closed: the lessons of a trade, after the fact. */
 export async function recordOutcome(deps: ServiceDeps, actor: Actor, input: RecordOutcomeInput): Promise<string> {
   assertAllowed(actor, 'TRADE');
+  const notes = v.text('notes', input.notes, 3);
   const result = await runWrite(
     deps,
-    { actor, operation: 'recordOutcome', args: input, idempotencyKey: input.idempotencyKey },
+    {
+      actor, operation: 'recordOutcome', args: input, idempotencyKey: input.idempotencyKey,
+      authorize: (trx) => positionFor(trx, actor, input.positionId),
+    },
     async (trx, now) => {
-      const notes = v.text('notes', input.notes, 3);
-      const [position] = await findPositionsByIds(trx, [input.positionId]);
-      if (!position) throw new NotFound('Position', input.positionId);
-      const portfolio = await loadPortfolioForWrite(trx, actor, position.portfolioId);
+      const { position, portfolio } = await lockPortfolioOfPosition(trx, actor, input.positionId);
       const [entry] = await appendJournal(trx, portfolio.id, actor.id, [
         { type: 'NOTE', positionId: position.id, instrumentId: position.instrumentId, managerNotes: notes },
       ], now);

@@ -7,13 +7,14 @@ import { sign } from '../domain/pricing';
 import type { Direction, IsoDate, Portfolio, ProposalStatus, TradeProposal } from '../domain/types';
 import { appendJournal } from '../data/journal.repository';
 import { latestPricesOnOrBefore } from '../data/market.repository';
+import { findPortfolioByRef, lockPortfolio } from '../data/portfolio.repository';
 import { listPositions } from '../data/position.repository';
 import {
   expireStaleProposals, findProposalsByIds, insertProposal, listProposals, lockProposal, reviewProposal,
 } from '../data/proposal.repository';
-import { assertAllowed, type Actor } from './access';
+import { assertAllowed, isEntitled, type Actor } from './access';
 import type { ServiceDeps } from './deps';
-import { insertOpenPosition, loadPortfolioForWrite, requireInstrument } from './positions.service';
+import { insertOpenPosition, loadPortfolioForWrite, requireInstrument, writablePortfolio } from './positions.service';
 import { readablePortfolio } from './portfolios.service';
 import * as v from './validate';
 import { runWrite } from './write';
@@ -57,6 +58,17 @@ export interface RejectProposalInput {
   readonly idempotencyKey?: string | null;
 }
 
+/**
+ * The proposal `id` (read unlocked) if the actor may touch its portfolio. Another fund's proposal
+ * answers exactly as an unknown id, NOT_FOUND with the id the caller sent.
+ */
+export async function proposalFor(trx: Knex, actor: Actor, id: string): Promise<TradeProposal> {
+  const [found] = await findProposalsByIds(trx, [id]);
+  const portfolio = found ? await findPortfolioByRef(trx, found.portfolioId) : null;
+  if (!found || !portfolio || !isEntitled(actor, portfolio.code)) throw new NotFound('TradeProposal', id);
+  return found;
+}
+
 async function lockPending(
   trx: Knex.Transaction,
   deps: ServiceDeps,
@@ -65,11 +77,10 @@ async function lockPending(
 ): Promise<{ proposal: TradeProposal; portfolio: Portfolio }> {
   // Portfolio before proposal (ARCHITECTURE.md, invariant 7): only the proposal names its
   // portfolio, so it is read unlocked, the portfolio locked, then the proposal locked and re-read.
-  const [found] = await findProposalsByIds(trx, [proposalId]);
-  if (!found) throw new NotFound('TradeProposal', proposalId);
-  const portfolio = await loadPortfolioForWrite(trx, actor, found.portfolioId);
-  const proposal = await lockProposal(trx, portfolio.id, proposalId);
-  if (!proposal) throw new NotFound('TradeProposal', proposalId);
+  const found = await proposalFor(trx, actor, proposalId);
+  const portfolio = await lockPortfolio(trx, found.portfolioId);
+  const proposal = portfolio ? await lockProposal(trx, portfolio.id, proposalId) : null;
+  if (!portfolio || !proposal) throw new NotFound('TradeProposal', proposalId);
   const status = effectiveStatus(proposal, today(deps.clock));
   if (status !== 'PENDING') throw new ProposalNotPending(proposal.id, status);
   return { proposal, portfolio };
@@ -110,9 +121,15 @@ async function execute(
   input: ApproveProposalInput & { direction?: Direction | null },
 ): Promise<TradeProposal> {
   assertAllowed(actor, 'TRADE');
+  if (input.executionNotionalBrl) v.positive('executionNotionalBrl', input.executionNotionalBrl);
+  if (input.executionPrice) v.positive('executionPrice', input.executionPrice);
+  v.nonNegativeInteger('businessDays', input.businessDays);
   const result = await runWrite(
     deps,
-    { actor, operation, args: input, idempotencyKey: input.idempotencyKey },
+    {
+      actor, operation, args: input, idempotencyKey: input.idempotencyKey,
+      authorize: (trx) => proposalFor(trx, actor, input.proposalId),
+    },
     async (trx, now) => {
       const date = today(deps.clock);
       const { proposal, portfolio } = await lockPending(trx, deps, actor, input.proposalId);
@@ -188,11 +205,14 @@ export async function modifyAndApproveProposal(deps: ServiceDeps, actor: Actor, 
 
 export async function rejectProposal(deps: ServiceDeps, actor: Actor, input: RejectProposalInput): Promise<TradeProposal> {
   assertAllowed(actor, 'TRADE');
+  const notes = v.text('notes', input.notes, 3);
   const result = await runWrite(
     deps,
-    { actor, operation: 'rejectProposal', args: input, idempotencyKey: input.idempotencyKey },
+    {
+      actor, operation: 'rejectProposal', args: input, idempotencyKey: input.idempotencyKey,
+      authorize: (trx) => proposalFor(trx, actor, input.proposalId),
+    },
     async (trx, now) => {
-      const notes = v.text('notes', input.notes, 3);
       const { proposal, portfolio } = await lockPending(trx, deps, actor, input.proposalId);
       await reviewProposal(trx, {
         id: proposal.id,
@@ -270,14 +290,30 @@ export async function generateProposals(
   input: GenerateProposalsInput,
 ): Promise<GenerateProposalsResult> {
   assertAllowed(actor, 'TRADE');
+  const asOf = v.notAfter('asOf', v.date('asOf', input.asOf ?? today(deps.clock)), today(deps.clock));
+  input.signals.forEach((s, i) => {
+    v.unitInterval(`signals[${i}].conviction`, s.conviction);
+    v.text(`signals[${i}].signalSource`, s.signalSource, 2);
+    if (s.suggestedNotionalBrl) v.positive(`signals[${i}].suggestedNotionalBrl`, s.suggestedNotionalBrl);
+  });
   const result = await runWrite(
     deps,
-    { actor, operation: 'generateProposals', args: input, idempotencyKey: input.idempotencyKey },
+    {
+      actor, operation: 'generateProposals', args: input, idempotencyKey: input.idempotencyKey,
+      authorize: (trx) => writablePortfolio(trx, actor, input.portfolioId),
+    },
     async (trx, now) => {
-      const asOf = v.notAfter('asOf', v.date('asOf', input.asOf ?? today(deps.clock)), today(deps.clock));
-      input.signals.forEach((s, i) => v.unitInterval(`signals[${i}].conviction`, s.conviction));
       const portfolio = await loadPortfolioForWrite(trx, actor, input.portfolioId);
-      await expireStaleProposals(trx, portfolio.id, businessDayOnOrBefore(asOf), now);
+      // The expiry is this caller's act: each expired proposal gets a journal entry naming them.
+      const expired = await expireStaleProposals(trx, portfolio.id, businessDayOnOrBefore(asOf), now);
+      await appendJournal(trx, portfolio.id, actor.id, expired.map((p) => ({
+        type: 'SYSTEM_EVENT' as const,
+        proposalId: p.id,
+        instrumentId: p.instrumentId,
+        direction: p.direction,
+        notionalBrl: p.suggestedNotionalBrl,
+        systemNotes: `Expired: still PENDING after its business day ${p.asOfDate}`,
+      })), now);
       const ofDay = await listProposals(trx, { portfolioIds: [portfolio.id], asOfDate: asOf, limit: 1000 });
       const generatedToday = ofDay.filter((p) => p.signalSource !== 'DISCRETIONARY').length;
       const pendingTickers = new Set(ofDay.filter((p) => p.status === 'PENDING').map((p) => p.ticker));
@@ -297,19 +333,19 @@ export async function generateProposals(
         const isFlip = s.conviction >= SIGNAL_RULES.flipConviction
           && open.some((p) => p.instrumentId === instrument.id && sign(p.direction) !== sign(s.direction));
         const notional = s.suggestedNotionalBrl
-          ? v.positive('suggestedNotionalBrl', s.suggestedNotionalBrl)
-          : portfolio.aumBrl.times(SIGNAL_RULES.defaultSizeOfAum).times(s.conviction).toNearest(1000, D.ROUND_HALF_UP);
+          ?? portfolio.aumBrl.times(SIGNAL_RULES.defaultSizeOfAum).times(s.conviction).toNearest(1000, D.ROUND_HALF_UP);
         const impact = evaluatePreTrade({ aumBrl: portfolio.aumBrl, openPositions: open, assetClass: instrument.assetClass, notionalBrl: notional });
-        createdIds.push(await insertProposal(trx, {
+        const text = rationale(s, isFlip);
+        const proposalId = await insertProposal(trx, {
           portfolioId: portfolio.id,
           instrumentId: instrument.id,
           assetClass: instrument.assetClass,
           direction: s.direction,
           suggestedNotionalBrl: notional,
           conviction: s.conviction,
-          signalSource: v.text('signalSource', s.signalSource, 2),
+          signalSource: s.signalSource.trim(),
           strategyIds: v.strategies(s.strategyIds, null).ids,
-          rationale: rationale(s, isFlip),
+          rationale: text,
           riskImpact: {
             grossLeverageBefore: impact.grossLeverageBefore,
             grossLeverageAfter: impact.grossLeverageAfter,
@@ -323,9 +359,20 @@ export async function generateProposals(
           executionPrice: null,
           executionNotionalBrl: null,
           notes: null,
+          createdBy: actor.id,
           now,
-        }));
+        });
+        createdIds.push(proposalId);
         createdTickers.add(ticker);
+        // Who generated it, in the journal as well as on the row (created_by).
+        await appendJournal(trx, portfolio.id, actor.id, [{
+          type: 'SYSTEM_EVENT',
+          proposalId,
+          instrumentId: instrument.id,
+          direction: s.direction,
+          notionalBrl: notional,
+          systemNotes: `Proposed: ${text}`,
+        }], now);
       }
       return { result: { createdIds, skipped }, changed: portfolio.id };
     },

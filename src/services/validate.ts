@@ -1,5 +1,5 @@
 import type { Decimal } from '../domain/decimal';
-import { isIsoDate } from '../domain/dates';
+import { EARLIEST_DATE, isAcceptedDate, LATEST_DATE } from '../domain/dates';
 import { InvalidInput } from '../domain/errors';
 import type { IsoDate } from '../domain/types';
 
@@ -22,7 +22,29 @@ export function optionalText(value: string | null | undefined): string | null {
 }
 
 export function date(field: string, value: string): IsoDate {
-  if (!isIsoDate(value)) throw new InvalidInput(field, `${field} must be an ISO date (YYYY-MM-DD)`);
+  if (!isAcceptedDate(value)) {
+    throw new InvalidInput(field, `${field} must be an ISO date (YYYY-MM-DD) between ${EARLIEST_DATE} and ${LATEST_DATE}`);
+  }
+  return value;
+}
+
+/** Longest reference (a portfolio id or code) looked up; the GraphQL bounds allow as much. */
+export const REF_MAX_LENGTH = 128;
+
+/**
+ * A reference a caller sent (a portfolio id or code), checked before it reaches a query: Postgres
+ * text cannot hold a NUL, and a statement that fails on one is an internal error, logged.
+ */
+export function ref(field: string, value: string): string {
+  if (value.length > REF_MAX_LENGTH) throw new InvalidInput(field, `${field} must have at most ${REF_MAX_LENGTH} characters`);
+  if (value.includes('\u0000')) throw new InvalidInput(field, `${field} must not contain NUL characters`);
+  return value;
+}
+
+/** An optional integer of 0 or more (business days to maturity). */
+export function nonNegativeInteger(field: string, value: number | null | undefined): number | null {
+  if (value == null) return null;
+  if (!Number.isSafeInteger(value) || value < 0) throw new InvalidInput(field, `${field} must be 0 or more`);
   return value;
 }
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { IdempotencyKeyReused, InvalidInput } from '../domain/errors';
-import { canonicalJson } from '../domain/journal-hash';
 import { claimIdempotencyKey, storeIdempotentResult } from '../data/idempotency.repository';
+import { canonicalJson } from '../shared/canonical-json';
 import type { Actor } from './access';
 import type { ServiceDeps, WriteOperation } from './deps';
 
@@ -13,6 +13,13 @@ export interface WriteRequest {
   /** The call's arguments; a replay with other arguments is refused. */
   readonly args: unknown;
   readonly idempotencyKey?: string | null;
+  /**
+   * The caller's right to what the write is about (its portfolio, position or proposal), run
+   * before a stored result is replayed: a replay is authorized like a first call and refused with
+   * the same error, so a key never hands a result to a caller who may no longer touch its subject
+   * (the same `sub` with a token for another fund). A first call authorizes inside its work.
+   */
+  readonly authorize: (trx: Knex.Transaction) => Promise<unknown>;
 }
 
 export interface WriteOutcome<R> {
@@ -38,8 +45,8 @@ function isRetryable(error: unknown): boolean {
  * Runs one write as a unit: a single transaction, the idempotency key claimed inside it (so a
  * failed write releases the key with everything else), the change recorded inside it by the
  * listener (so what the cache must invalidate commits with the data), and the listener's work
- * after commit. A replay of a committed key returns the stored result and records nothing: the
- * first run's record committed with it. The work after commit is awaited: a write returns only
+ * after commit. A replay of a committed key is authorized again, then returns the stored result
+ * and records nothing: the first run's record committed with it. The work after commit is awaited: a write returns only
  * after what depends on it has been invalidated. A deadlock or serialization failure rolls the
  * transaction back whole, and the write runs again, at most MAX_ATTEMPTS times in all.
  */
@@ -58,6 +65,7 @@ export async function runWrite<R>(
     if (key !== null) {
       const previous = await claimIdempotencyKey(trx, request.actor.id, key, request.operation, requestHash);
       if (previous) {
+        await request.authorize(trx);
         if (previous.operation !== request.operation || previous.requestHash !== requestHash) {
           throw new IdempotencyKeyReused(key);
         }

@@ -32,7 +32,7 @@ function post(body: string, headers: Record<string, string> = {}): Promise<Respo
 }
 
 interface ErrorBody {
-  readonly errors?: readonly { readonly message: string; readonly extensions?: { readonly code?: string } }[];
+  readonly errors?: readonly { readonly message: string; readonly extensions?: { readonly code?: string; readonly field?: string } }[];
 }
 
 it('serves the Apollo Sandbox landing page on GET /graphql to a browser', async () => {
@@ -94,16 +94,17 @@ it('sends a request id back, the caller\'s when given', async () => {
 });
 
 // A literal in the document is checked by GraphQL validation (ValuesOfCorrectTypeRule) before
-// anything runs, so it is a GRAPHQL_VALIDATION_FAILED with the scalar's message; the same value
-// sent as a variable is BAD_USER_INPUT (writes.e2e).
-it('refuses a malformed Decimal literal in validation, naming the scalar, writing nothing', async () => {
+// anything runs; it answers as the same value sent as a variable does (writes.e2e): BAD_USER_INPUT
+// with the scalar's message and the field (test/security/inputs.test.ts has every class).
+it('refuses a malformed Decimal literal in validation as BAD_USER_INPUT naming the field, writing nothing', async () => {
   const before = await countRows(db, 'positions', { portfolio_id: fund.id });
   const mutation = `mutation { openPosition(input: { portfolioId: "${fund.code}", ticker: "ES", direction: LONG,
     notionalBrl: "1,5", entryPrice: "5000", entryFxRate: "5", thesis: "Literal decimal check" }) { id } }`;
   const response = await post(JSON.stringify({ query: mutation }), { authorization: `Bearer ${gateway.token(actor('ADMIN'))}` });
   const body = (await response.json()) as ErrorBody;
   expect(await countRows(db, 'positions', { portfolio_id: fund.id })).toBe(before);
-  expect(body.errors?.map((e) => e.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+  expect(response.status).toBe(400);
+  expect(body.errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([['BAD_USER_INPUT', 'notionalBrl']]);
   expect(body.errors?.[0]?.message).toContain('Decimal must be a decimal string');
 });
 

@@ -147,20 +147,21 @@ describe('entitlements', () => {
     expect(codes(missing)).toEqual(['FORBIDDEN']);
   });
 
-  it('refuses position(id) of a fund the caller is not entitled to with FORBIDDEN', async () => {
+  it('answers position(id) of a fund the caller is not entitled to with null, as an unknown id', async () => {
     const { positions } = dataOf(await gateway.execute(PositionsDocument, { portfolioId: fund.code }, adminToken));
     const token = gateway.token(actor('VIEWER', [otherCode()], 'e2e.outsider'));
     const response = await gateway.execute(PositionDocument, { id: positions[0]!.id }, token);
-    expect(codes(response)).toEqual(['FORBIDDEN']);
+    expect(codes(response)).toEqual([]);
     expect(response.data?.position ?? null).toBeNull();
   });
 
-  it('refuses a write to a fund outside a manager\'s entitlements with FORBIDDEN, writing nothing', async () => {
+  it('refuses a write to a position of a fund outside a manager\'s entitlements with NOT_FOUND, as an unknown id, writing nothing', async () => {
     const positionId = await openAsAdmin();
     const token = gateway.token(actor('MANAGER', [otherCode()], 'e2e.other-manager'));
     const before = await footprint();
     const response = await gateway.execute(ClosePositionDocument, { input: { positionId, closePrice: '131000' } }, token);
-    expect(codes(response)).toEqual(['FORBIDDEN']);
+    expect(codes(response)).toEqual(['NOT_FOUND']);
+    expect(response.errors?.[0]?.message).toBe(`Position ${positionId} not found`);
     expect(await footprint()).toEqual(before);
   });
 

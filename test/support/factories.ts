@@ -99,6 +99,7 @@ export async function createPendingProposal(
     executionPrice: null,
     executionNotionalBrl: null,
     notes: null,
+    createdBy: 'test.factory',
     now: new Date(),
   });
 }

@@ -10,6 +10,7 @@ import * as morningPacks from './20261127000800_create_morning_packs';
 import * as riskSnapshots from './20261127000900_create_risk_snapshots';
 import * as idempotencyKeys from './20261127001000_create_idempotency_keys';
 import * as factGenerations from './20261206000100_create_fact_generations';
+import * as proposalCreators from './20261208000100_add_trade_proposals_created_by';
 
 type Migration = Knex.Migration;
 
@@ -29,6 +30,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261127000900_create_risk_snapshots', riskSnapshots],
   ['20261127001000_create_idempotency_keys', idempotencyKeys],
   ['20261206000100_create_fact_generations', factGenerations],
+  ['20261208000100_add_trade_proposals_created_by', proposalCreators],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -438,6 +438,8 @@ function pendingProposal(
     executionPrice: null,
     executionNotionalBrl: null,
     notes: null,
+    // The signal run that files them; a discretionary open is the manager's (below).
+    createdBy: SYSTEM,
     now: timeOn(date, PROPOSAL_HOUR_UTC),
   };
 }
@@ -463,7 +465,7 @@ async function writePosition(
   const proposed = pendingProposal(portfolioId, asProposed, script.entryDay, fund, ctx);
   const proposalId = await insertProposal(trx, discretionary
     ? {
-        ...proposed, status: 'APPROVED', riskImpact: null, reviewedBy: MANAGER, reviewedAt: tradedAt,
+        ...proposed, status: 'APPROVED', riskImpact: null, reviewedBy: MANAGER, reviewedAt: tradedAt, createdBy: MANAGER,
         executionPrice: sim.entryPrice, executionNotionalBrl: sim.notionalBrl, now: tradedAt,
       }
     : proposed);

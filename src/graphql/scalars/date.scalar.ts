@@ -1,22 +1,24 @@
-import { GraphQLScalarType, Kind } from 'graphql';
-import { isIsoDate, type IsoDate } from '../../domain/dates';
+import { GraphQLScalarType } from 'graphql';
+import { EARLIEST_DATE, isAcceptedDate, isIsoDate, LATEST_DATE, type IsoDate } from '../../domain/dates';
+import { InvalidScalarValue, parseLiteralWith, shown } from './invalid-scalar';
+
+const RANGE = `between ${EARLIEST_DATE} and ${LATEST_DATE}`;
 
 function parse(value: unknown): IsoDate {
-  if (typeof value === 'string' && isIsoDate(value)) return value;
-  throw new TypeError(`Date must be an ISO calendar date YYYY-MM-DD (got ${JSON.stringify(value)})`);
+  if (typeof value === 'string' && isAcceptedDate(value)) return value;
+  throw new InvalidScalarValue(`Date must be an ISO calendar date YYYY-MM-DD ${RANGE} (got ${shown(value)})`);
 }
 
-/** A business date, not a timestamp: `YYYY-MM-DD`. */
+/** A business date, not a timestamp: `YYYY-MM-DD`, within the range every input date must be in. */
 export const DateScalar = new GraphQLScalarType<IsoDate, string>({
   name: 'Date',
-  description: 'A calendar date in ISO format, YYYY-MM-DD (a business date, not a timestamp).',
+  description: `A calendar date in ISO format, YYYY-MM-DD (a business date, not a timestamp); as input, ${RANGE}.`,
   serialize(value) {
     if (value instanceof Date) return value.toISOString().slice(0, 10);
-    return parse(value);
+    // Stored dates are served as they are; the range applies to input only.
+    if (typeof value === 'string' && isIsoDate(value)) return value;
+    throw new TypeError(`Date cannot serialize ${shown(value)}`);
   },
   parseValue: parse,
-  parseLiteral(ast) {
-    if (ast.kind !== Kind.STRING) throw new TypeError('Date literal must be a string YYYY-MM-DD');
-    return parse(ast.value);
-  },
+  parseLiteral: (ast) => parseLiteralWith(parse, ast),
 });
