@@ -42,7 +42,13 @@ const zones = Object.entries(MAY_IMPORT).flatMap(([layer, allowed]) =>
     ...(layer === 'graphql' && other === 'resolver-cache' ? { except: ['./index.ts'] } : {}),
     message: `${layer} must not import ${other}: ${WHY[layer]}`,
   })),
-);
+).concat({
+  // The server may import anything, but the plugin only as a package would be: its public entry.
+  target: './src/server',
+  from: './src/resolver-cache',
+  except: ['./index.ts'],
+  message: 'server uses the cache plugin through its public entry (src/resolver-cache/index.ts), as any adopter would.',
+});
 
 /**
  * Libraries, by `no-restricted-imports` regex: a package (a regex source, so a scope can be

@@ -9,3 +9,4 @@ export { MemoryStore, type MemoryStoreOptions } from './store/memory-store';
 export { RedisStore, type RedisStoreOptions } from './store/redis-store';
 export { createRedisClient, waitForReady, type RedisClientOptions, type RedisTarget } from './store/redis-client';
 export { ResilientStore, StoreUnavailableError, type ResilientStoreOptions, type CircuitState } from './store/resilient-store';
+export { OperationCache, type OperationCacheOptions, type OperationRequest, type OperationLookup, type PreparedOperation } from './operation-cache';

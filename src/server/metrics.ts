@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { ResilientStore } from '../resolver-cache/store/resilient-store';
+import type { ResilientStore } from '../resolver-cache';
 import type { CacheCounters } from './cache';
 import type { GenerationFeed } from './generation-feed';
 
