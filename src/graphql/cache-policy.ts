@@ -1,7 +1,9 @@
 import { resolvePeriod, type AttributionPeriod } from '../domain/attribution';
-import { today } from '../domain/dates';
+import { today, type Clock } from '../domain/dates';
+import type { Portfolio } from '../domain/types';
 import type { CachePolicy, FieldPolicy, Identity } from '../resolver-cache';
-import type { WriteOperation } from '../services/deps';
+import { loadBook } from '../services/book.service';
+import type { ServiceDeps, WriteOperation } from '../services/deps';
 import { readablePortfolio } from '../services/portfolios.service';
 import { requireActor, type Context } from './context';
 
@@ -55,12 +57,38 @@ async function portfolioScope(args: Args, ctx: Context) {
   return readablePortfolio(ctx.services.db, requireActor(ctx), String(args.portfolioId));
 }
 
+/** The identity arguments of the current-data entry of a field taking `asOf`: reads look it up, writes re-warm it. */
+function currentAsOfArgs(clock: Clock): { asOf: string } {
+  return { asOf: today(clock) };
+}
+
 /** Current-data reads (`asOf` omitted or today) are cached; a past date goes to the database. */
 function currentAsOf(args: Args, ctx: Context): { asOf: string } | null {
-  const todayDate = today(ctx.services.clock);
-  const asOf = optionalString(args.asOf) ?? todayDate;
-  return asOf === todayDate ? { asOf } : null;
+  const current = currentAsOfArgs(ctx.services.clock);
+  return (optionalString(args.asOf) ?? current.asOf) === current.asOf ? current : null;
 }
+
+/** A coordinate a committed write re-warms (write-through) so that the next read is a hit. */
+export interface WriteThrough {
+  /** The fact kinds whose change re-warms it (those its type depends on). */
+  readonly facts: readonly FactKind[];
+  /** The identity arguments, built by the same function the policy's `identify` uses for current data. */
+  args(clock: Clock): Readonly<Record<string, unknown>>;
+  /** Computes the value as the field's resolver would, for the entry's identity. */
+  compute(db: ServiceDeps['db'], clock: Clock, portfolio: Portfolio): Promise<unknown>;
+}
+
+/**
+ * What a write re-warms, per cached coordinate. The book only: the desk reads it first after a
+ * write, and each entry warmed is a computation on the write's path (its p99).
+ */
+export const WRITE_THROUGH: Readonly<Record<string, WriteThrough>> = {
+  'Query.book': {
+    facts: TYPE_FACTS.Book,
+    args: currentAsOfArgs,
+    compute: (db, clock, portfolio) => loadBook(db, clock, portfolio, currentAsOfArgs(clock).asOf),
+  },
+};
 
 const HISTORICAL: Identity = { kind: 'bypass', reason: 'historical' };
 

@@ -1,11 +1,10 @@
 import type { Knex } from 'knex';
 import { commitFactGenerations } from '../data/fact-generation.repository';
 import { findPortfolioByRef } from '../data/portfolio.repository';
-import { today, type Clock } from '../domain/dates';
-import { createCachePolicy, MUTATION_FACTS, TYPE_FACTS } from '../graphql/cache-policy';
+import type { Clock } from '../domain/dates';
+import { createCachePolicy, MUTATION_FACTS, WRITE_THROUGH } from '../graphql/cache-policy';
 import type { Context } from '../graphql/context';
 import { MemoryStore, RedisStore, ResilientStore, ResolverCache, createRedisClient, factName, type CacheHooks, type CacheStore, type GenerationFloors } from '../resolver-cache';
-import { loadBook } from '../services/book.service';
 import type { ChangeListener } from '../services/deps';
 import type { CacheConfig } from './config';
 import type { GenerationFeed } from './generation-feed';
@@ -76,7 +75,6 @@ export function createResolverCache(config: CacheConfig, store: CacheStore, coun
  */
 const ANNOUNCEMENT_WAIT_MS = 1_000;
 
-const BOOK_FACTS: readonly string[] = TYPE_FACTS.Book;
 
 /**
  * The cache's part of every write. Inside the transaction: the new generations of the facts the
@@ -97,14 +95,16 @@ export function cacheChangeListener(cache: ResolverCache<Context>, feed: Generat
           const heard = await feed.awaitAnnounced(change.generations, ANNOUNCEMENT_WAIT_MS);
           if (!heard) logger.warn({ operation, portfolioId }, 'cache: store not raised and the commit not heard back; other instances learn of it when their feed delivers it');
         }
-        if (!kinds.some((k) => BOOK_FACTS.includes(k))) return;
+        const warmed = Object.entries(WRITE_THROUGH).filter(([, entry]) => entry.facts.some((k) => kinds.includes(k)));
+        if (warmed.length === 0) return;
         try {
           const portfolio = await findPortfolioByRef(db, portfolioId);
           if (!portfolio) return;
-          const asOf = today(clock);
-          await cache.warm('Query.book', portfolio.id, { asOf }, () => loadBook(db, clock, portfolio, asOf));
+          for (const [coordinate, entry] of warmed) {
+            await cache.warm(coordinate, portfolio.id, entry.args(clock), () => entry.compute(db, clock, portfolio));
+          }
         } catch (error) {
-          logger.warn({ err: error, operation, portfolioId }, 'cache: re-warming the book failed; the next read computes it');
+          logger.warn({ err: error, operation, portfolioId }, 'cache: re-warming failed; the next read computes it');
         }
       };
     },

@@ -10,7 +10,7 @@ import { baseKey } from '../../src/resolver-cache/cache-key';
 import type { FieldReport } from '../../src/resolver-cache/outcome';
 import { RedisStore } from '../../src/resolver-cache/store/redis-store';
 import { ResilientStore } from '../../src/resolver-cache/store/resilient-store';
-import { MUTATION_FACTS, TYPE_FACTS, type CachedTypeName } from '../../src/graphql/cache-policy';
+import { MUTATION_FACTS, TYPE_FACTS, WRITE_THROUGH, type CachedTypeName } from '../../src/graphql/cache-policy';
 import type { WriteOperation } from '../../src/services/deps';
 import { dataOf, seedFund, type SeededFund } from '../e2e/harness';
 import { fixedClock } from '../support/clock';
@@ -162,6 +162,23 @@ describe('the resolver cache in the gateway, on Redis', () => {
     const after = await gw.execute(BookDocument, { portfolioId: own.code }, token);
     expect(statusOf(after)).toBe('hit');
     expect(dataOf(after).book.positions.map((p) => p.id)).not.toContain(victim);
+  });
+
+  it('every coordinate the policy re-warms after a write is the very entry the next read of current data hits', async () => {
+    // A read per re-warmed coordinate, through the client's document: a coordinate without one fails here.
+    const readers: Record<string, (fund: SeededFund) => Promise<GraphQLResponse<unknown>>> = { 'Query.book': READS.Book };
+    expect(Object.keys(readers).sort()).toEqual(Object.keys(WRITE_THROUGH).sort());
+    const own = await seedFund(db, 'WTALL');
+    const victim = dataOf(await gw.execute(BookDocument, { portfolioId: own.code }, token)).book.positions[0]!.id;
+    for (const [coordinate, entry] of Object.entries(WRITE_THROUGH)) {
+      expect(entry.facts.some((k) => MUTATION_FACTS.closePosition.includes(k))).toBe(true);
+      dataOf(await gw.execute(ClosePositionDocument, { input: { positionId: victim, closePrice: '100' } }, token));
+      const before = computations('Book') + computations('RiskLive') + computations('Attribution') + computations('MorningPack');
+      const read = await readers[coordinate]!(own);
+      expect(read.errors).toBeUndefined();
+      expect(statusOf(read)).toBe('hit');
+      expect(computations('Book') + computations('RiskLive') + computations('Attribution') + computations('MorningPack')).toBe(before);
+    }
   });
 });
 
