@@ -3,6 +3,7 @@
 // targets of the issue marked ✓/✗, and the text table printed at the end.
 import { median } from './common';
 import type { DESK_SETTINGS, DeskContenderName, DeskOutcome, DeskRun } from './desk';
+import { formatHostile, hostileChecks, type HostileOutcome } from './hostile';
 import type { InvalidationResult } from './invalidation';
 
 export type ContenderName = 'cache' | 'nocache' | 'cache-miss' | 'nocache-miss' | 'cache-trivial' | 'floor-trivial' | 'response-cache' | 'floor' | 'ceiling';
@@ -85,6 +86,8 @@ export interface Summary {
   readonly rssTarget: { readonly contender: string; readonly mb: number; readonly target: Target; readonly met: boolean } | null;
   /** Null when the desk scenario did not run. */
   readonly desk: DeskSummary | null;
+  /** Null when the hostile scenario did not run. */
+  readonly hostile: HostileOutcome | null;
   readonly checks: readonly Check[];
 }
 
@@ -200,6 +203,7 @@ export function summarize(
   peakRssMb: Readonly<Record<string, number>>,
   checks: readonly Check[],
   desk: DeskOutcome | null = null,
+  hostile: HostileOutcome | null = null,
 ): Summary {
   const keys = [...new Set(runs.map((r) => `${r.scenario}|${r.contender}`))];
   const cells: Cell[] = keys.map((key) => {
@@ -281,6 +285,7 @@ export function summarize(
   const rssMb = peakRssMb.cache;
   const deskSummary = desk ? summarizeDesk(desk) : null;
   if (deskSummary) allChecks.push(...deskChecks(deskSummary, desk!));
+  if (hostile) allChecks.push(...hostileChecks(hostile));
   return {
     cells,
     ratios,
@@ -288,6 +293,7 @@ export function summarize(
     peakRssMb,
     rssTarget: rssMb === undefined ? null : { contender: 'cache', mb: rssMb, target: RSS_TARGET, met: meets(rssMb, RSS_TARGET) },
     desk: deskSummary,
+    hostile,
     checks: allChecks,
   };
 }
@@ -485,8 +491,9 @@ export function formatReport(summary: Summary, scenarios: readonly { id: Scenari
   const rounds = Math.max(0, ...summary.cells.map((c) => c.rounds));
   const out: string[] = [];
   if (summary.cells.length === 0) {
-    // Only the desk scenario ran.
+    // Only the desk and/or hostile scenarios ran.
     if (summary.desk) out.push(...formatDesk(summary.desk));
+    if (summary.hostile) out.push(...formatHostile(summary.hostile));
     out.push('', 'Checks', '');
     for (const c of summary.checks) out.push(`${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`);
     out.push('');
@@ -531,6 +538,7 @@ export function formatReport(summary: Summary, scenarios: readonly { id: Scenari
     ),
   );
   if (summary.desk) out.push(...formatDesk(summary.desk));
+  if (summary.hostile) out.push(...formatHostile(summary.hostile));
   out.push('', 'Checks', '');
   for (const c of summary.checks) out.push(`${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`);
   out.push('');

@@ -18,6 +18,7 @@ import {
 } from './common';
 import { ensureBenchData, type BenchData } from './data';
 import { DESK_SETTINGS, runDesk, type DeskOutcome } from './desk';
+import { HOSTILE_SETTINGS, runHostile, type HostileOutcome } from './hostile';
 import { attributionBody, bookBody, riskLiveBody, trivialBody } from './documents';
 import { measureInvalidation, type InvalidationResult } from './invalidation';
 import type { LoadMessage, LoadResult, LoadSpec } from './load';
@@ -141,13 +142,16 @@ const ALL_SCENARIOS: readonly Scenario[] = [
 /** The desk scenario (desk.ts) has its own servers, load and figures; it runs after the others. */
 const DESK_ID = 'desk';
 
+/** The hostile scenario (hostile.ts): its own fresh gateway, hostile documents; it runs last. */
+const HOSTILE_ID = 'hostile';
+
 /** BENCH_SCENARIOS=trivial,book runs only those (a closer look at one path); all by default. */
-function selectScenarios(raw: string | undefined): { readonly scenarios: readonly Scenario[]; readonly desk: boolean } {
-  if (raw === undefined || raw.trim() === '') return { scenarios: ALL_SCENARIOS, desk: true };
+function selectScenarios(raw: string | undefined): { readonly scenarios: readonly Scenario[]; readonly desk: boolean; readonly hostile: boolean } {
+  if (raw === undefined || raw.trim() === '') return { scenarios: ALL_SCENARIOS, desk: true, hostile: true };
   const ids = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  const unknown = ids.filter((id) => id !== DESK_ID && !ALL_SCENARIOS.some((s) => s.id === id));
-  if (unknown.length > 0) throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')} (known: ${[...ALL_SCENARIOS.map((s) => s.id), DESK_ID].join(', ')})`);
-  return { scenarios: ALL_SCENARIOS.filter((s) => ids.includes(s.id)), desk: ids.includes(DESK_ID) };
+  const unknown = ids.filter((id) => id !== DESK_ID && id !== HOSTILE_ID && !ALL_SCENARIOS.some((s) => s.id === id));
+  if (unknown.length > 0) throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')} (known: ${[...ALL_SCENARIOS.map((s) => s.id), DESK_ID, HOSTILE_ID].join(', ')})`);
+  return { scenarios: ALL_SCENARIOS.filter((s) => ids.includes(s.id)), desk: ids.includes(DESK_ID), hostile: ids.includes(HOSTILE_ID) };
 }
 
 const SELECTED = selectScenarios(process.env.BENCH_SCENARIOS);
@@ -494,7 +498,7 @@ async function main(): Promise<void> {
     `bench: ${SETTINGS.rounds} rounds × ${SETTINGS.durationSeconds} s runs (warm-up ${SETTINGS.warmupSeconds} s; ` +
       `${SCENARIOS.filter((s) => s.pairs !== undefined).map((s) => `${s.id} ${s.pairs} pairs of half-runs`).join(', ') || 'no paired scenario'}; ` +
       `${SETTINGS.primeSeconds > 0 ? `priming ${SETTINGS.primeSeconds} s, all-miss one pass over its list` : 'no priming'}), ` +
-      `${SETTINGS.connections} connections, ${os.cpus().length} CPUs, node ${process.version}; scenarios ${[...SCENARIOS.map((s) => s.id), ...(SELECTED.desk ? [DESK_ID] : [])].join(', ')}`,
+      `${SETTINGS.connections} connections, ${os.cpus().length} CPUs, node ${process.version}; scenarios ${[...SCENARIOS.map((s) => s.id), ...(SELECTED.desk ? [DESK_ID] : []), ...(SELECTED.hostile ? [HOSTILE_ID] : [])].join(', ')}`,
   );
   for (const url of [PG_BASE_URL, REDIS_BASE_URL]) {
     if (!new URL(url).hostname.match(/^(127\.0\.0\.1|localhost|::1|\[::1\])$/)) throw new Error(`loopback only: ${url}`);
@@ -607,13 +611,21 @@ async function main(): Promise<void> {
       for (const run of desk.runs) run.peakRssMb.forEach((mb, i) => (peakRss[`desk-${run.contender}-${'ab'[i]}`] = mb));
     }
 
-    const summary = summarize(runs, invalidation, peakRss, checks, desk);
+    // The hostile documents, last: a fresh gateway of its own, on a machine where nothing else runs.
+    let hostile: HostileOutcome | null = null;
+    if (SELECTED.hostile) {
+      log(`hostile: a fresh production-mode gateway, ${HOSTILE_SETTINGS.concurrency} requests in flight`);
+      hostile = await runHostile({ token, nodeArgs: SERVER_NODE_ARGS, log });
+      peakRss.hostile = hostile.peakRssMb;
+    }
+
+    const summary = summarize(runs, invalidation, peakRss, checks, desk, hostile);
     console.log(formatReport(summary, SCENARIOS.map((s) => ({ id: s.id, title: s.title, contenders: s.contenders }))));
     const stamp = new Date(startedAt).toISOString();
     const out = {
       startedAt: stamp,
       seconds: (Date.now() - startedAt) / 1000,
-      settings: { ...SETTINGS, ...(SELECTED.desk ? { desk: DESK_SETTINGS } : {}) },
+      settings: { ...SETTINGS, ...(SELECTED.desk ? { desk: DESK_SETTINGS } : {}), ...(SELECTED.hostile ? { hostile: HOSTILE_SETTINGS } : {}) },
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '?', memoryGb: os.totalmem() / 2 ** 30, node: process.version, platform: `${os.type()} ${os.release()}` },
       data: { ...data, missPortfolios: data.missPortfolios.length, database: BENCH_DATABASE_URL },
       contenders: CONTENDERS.map((c) => ({ name: c.name, description: c.description, env: c.env })),
@@ -621,6 +633,7 @@ async function main(): Promise<void> {
       checks,
       runs,
       desk,
+      hostile,
       summary,
     };
     const dir = path.resolve(__dirname, '..', '..', 'bench', 'results');

@@ -77,20 +77,29 @@ export function exceededStaticLimits(schema: GraphQLSchema, document: DocumentNo
     maxAliasesRule({ ...counting, onAccept: [keep('aliases')] }),
     maxDirectivesRule({ ...counting, onAccept: [keep('directives')] }),
   ]);
-  const selections = new FieldsAtLevel(document);
+  // Fields merging at one level, fragments expanded, are bounded like the comparisons between them:
+  // a fan-out of fragments that spread each other several times would expand exponentially.
+  const selections = new FieldsAtLevel(document, limits.fieldMerges + 1);
   let rootFields = 0;
-  for (const definition of document.definitions) {
-    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-    let count = 0;
-    for (const fields of selections.of(definition.selectionSet).values()) count += fields.length;
-    rootFields = Math.max(rootFields, count);
+  let fieldMerges: number;
+  try {
+    for (const definition of document.definitions) {
+      if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+      let count = 0;
+      for (const fields of selections.of(definition.selectionSet).values()) count += fields.length;
+      rootFields = Math.max(rootFields, count);
+    }
+    fieldMerges = countFieldMerges(document, selections, limits.fieldMerges);
+  } catch (error) {
+    if (!(error instanceof OverBudget)) throw error;
+    fieldMerges = limits.fieldMerges + 1;
   }
   const actual: Readonly<Record<Exclude<LimitName, 'tokens' | 'cost'>, number>> = {
     rootFields,
     aliases: measured.aliases,
     depth: measured.depth,
     directives: measured.directives,
-    fieldMerges: countFieldMerges(document, selections, limits.fieldMerges),
+    fieldMerges,
   };
   const exceeded: LimitExceeded[] = [];
   for (const limit of ['rootFields', 'aliases', 'depth', 'directives', 'fieldMerges'] as const) {
@@ -118,16 +127,23 @@ function onOperations(schema: GraphQLSchema, document: DocumentNode, rules: read
   }
 }
 
+/** Thrown to stop counting (caught in this module; never leaves it). */
+class OverBudget extends Error {}
+
 /**
  * The fields that merge at the level of a selection set, by response name: its own, those of its
  * inline fragments, and those of the fragments it spreads (as GraphQL collects them). Remembered
  * per selection set; a fragment that spreads itself is not followed again (validation refuses it).
+ * Past `maxPerLevel` fields at one level it throws OverBudget: expanding stops there.
  */
 class FieldsAtLevel {
   private readonly fragments = new Map<string, FragmentDefinitionNode>();
   private readonly known = new Map<SelectionSetNode, Map<string, FieldNode[]>>();
 
-  constructor(document: DocumentNode) {
+  constructor(
+    document: DocumentNode,
+    private readonly maxPerLevel: number,
+  ) {
     for (const definition of document.definitions) {
       if (definition.kind === Kind.FRAGMENT_DEFINITION) this.fragments.set(definition.name.value, definition);
     }
@@ -137,7 +153,10 @@ class FieldsAtLevel {
     const known = this.known.get(selectionSet);
     if (known) return known;
     const fields = new Map<string, FieldNode[]>();
+    let total = 0;
     const add = (name: string, more: readonly FieldNode[]): void => {
+      total += more.length;
+      if (total > this.maxPerLevel) throw new OverBudget();
       const list = fields.get(name);
       if (list) list.push(...more);
       else fields.set(name, [...more]);
@@ -164,9 +183,6 @@ class FieldsAtLevel {
     return fields;
   }
 }
-
-/** Thrown to stop counting (caught below; never leaves this module). */
-class OverBudget extends Error {}
 
 /**
  * How many field comparisons graphql-js's OverlappingFieldsCanBeMergedRule would make (an upper
@@ -205,6 +221,8 @@ function countFieldMerges(document: DocumentNode, selections: FieldsAtLevel, bud
     }
   } catch (error) {
     if (!(error instanceof OverBudget)) throw error;
+    // Over the budget of comparisons, or of fields at one level (which merge the same way).
+    return budget + 1;
   }
   return count;
 }

@@ -193,6 +193,18 @@ const ATTACKS: readonly Attack[] = [
     ],
   },
   {
+    name: 'a fan-out of fragments spread eight times at one level (8^13 fields once expanded): refused before expanding',
+    query: () => {
+      const parts = ['query { ...F0 }'];
+      for (let level = 0; level < 13; level++) parts.push(`fragment F${level} on Query { ${`...F${level + 1} `.repeat(8)}}`);
+      parts.push('fragment F13 on Query { book(portfolioId: "P") { asOf } }');
+      return parts.join('\n');
+    },
+    token: true,
+    status: 400,
+    errors: [{ code: 'LIMIT_EXCEEDED', limit: 'fieldMerges', max: 1_000, actual: 1_001, message: /^Field merge limit exceeded: more than 1000/ }],
+  },
+  {
     name: '2,000 directives: past the token limit',
     query: () => `{ portfolios { id ${'@skip(if: false) '.repeat(2_000)}} }`,
     token: true,
