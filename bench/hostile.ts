@@ -24,7 +24,7 @@ export const HOSTILE_SETTINGS = {
   maxRssGrowthMb: 50,
 } as const;
 
-/** The attack run's document: the same field repeated 2,000 times (88 kB). */
+/** The attack run's document: the same field repeated 2,000 times (~80 kB). */
 function repeatedFieldDocument(): string {
   return `{ ${'book(portfolioId:"MACRO_FUND_1"){asOf} '.repeat(2_000)}}`;
 }

@@ -342,8 +342,8 @@ export class ResolverCache<TContext extends object> {
         return resolve(source, args, context, info);
       }
       const tag = identity.scope;
-      // Taken before anything is read: an entry's storedAt never claims data fresher than it is
-      // (the resilient store's stale guard compares it with the end of an outage).
+      // Taken before anything is read: an entry's storedAt (the age reported to clients) never
+      // claims data fresher than it is.
       const startedAt = this.now();
       const key = baseKey(cached.coordinate, identity.args, tag, this.digests);
       const facts = cached.dependsOn.map((k) => factName(k, tag));

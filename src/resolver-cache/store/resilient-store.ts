@@ -43,7 +43,7 @@ export class StoreUnavailableError extends Error {
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
 export interface ResilientStoreOptions {
-  /** Bound of each call in ms, replay of pending bumps included. */
+  /** Bound of each call in ms. */
   readonly timeoutMs?: number;
   /** Consecutive failed calls (errors or timeouts) that open the circuit. */
   readonly failureThreshold?: number;
