@@ -40,4 +40,13 @@ describe('SingleFlight', () => {
     now += 1_001;
     expect(flights.run('alone', () => Promise.resolve('later')).leader).toBe(true);
   });
+
+  it('holds at most maxLingering settled results, the most recent: a stream of distinct misses keeps little', async () => {
+    const flights = new SingleFlight<string>(1_000, () => 0, 2);
+    for (const key of ['a', 'b', 'c']) await flights.run(key, () => Promise.resolve(key)).result;
+    await Promise.resolve();
+    expect(flights.size).toBe(2);
+    expect(flights.run('a', () => Promise.resolve('again')).leader).toBe(true);
+    expect(flights.run('c', () => Promise.resolve('again')).leader).toBe(false);
+  });
 });
