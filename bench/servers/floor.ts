@@ -10,13 +10,16 @@ import { createDb } from '../../src/data/db';
 import { findInstrumentsByIds } from '../../src/data/instrument.repository';
 import type { Loaders } from '../../src/data/loaders';
 import { findPortfolioByRef } from '../../src/data/portfolio.repository';
-import { systemClock } from '../../src/domain/dates';
+import { systemClock, today } from '../../src/domain/dates';
 import type { Context } from '../../src/graphql/context';
+import { createCostEstimator } from '../../src/graphql/cost-policy';
 import { createFormatError } from '../../src/graphql/errors';
 import { buildGatewaySchema } from '../../src/graphql/schema';
 import { loadConfig } from '../../src/server/config';
 import { createHttpServer, listen } from '../../src/server/http';
 import { createLogger } from '../../src/server/logger';
+import { OperationGate, withoutSuggestions } from '../../src/server/operation-gate';
+import { createSubjectRateLimiter } from '../../src/server/rate-limit';
 import type { Actor } from '../../src/services/access';
 import { getAttribution } from '../../src/services/attribution.service';
 import { getBook } from '../../src/services/book.service';
@@ -67,12 +70,29 @@ async function main(): Promise<void> {
     field.resolve = () => value;
   }
 
+  // The gateway's request gate (limits, cost, rate per subject in process), as in production mode:
+  // the floor is the gateway without its cache, not without its checks.
+  const formatErrorOf = createFormatError(logger);
+  const formatError = (formatted: Parameters<typeof formatErrorOf>[0], error: unknown) => withoutSuggestions(formatErrorOf(formatted, error));
+  const gate = new OperationGate({
+    schema,
+    limits: config.limits.operation,
+    introspection: false,
+    sandbox: false,
+    estimator: createCostEstimator(schema, () => today(systemClock)),
+    today: () => today(systemClock),
+    formatError,
+    rateLimiter: config.rateLimit ? createSubjectRateLimiter(config.rateLimit, { redis: null, timeoutMs: config.cache.timeoutMs }) : null,
+  });
   const apollo = new ApolloServer<Context>({
     schema,
     introspection: false,
     // The runner stops this server (SIGTERM → stopOnSignals), not Apollo's own signal handlers.
     stopOnTerminationSignals: false,
-    formatError: createFormatError(logger),
+    formatError,
+    documentStore: gate.documentStore,
+    parseOptions: { maxTokens: config.limits.operation.tokens },
+    persistedQueries: false,
     // The gateway's Apollo configuration, without its cache.
     plugins: [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageProductionDefault({ footer: false })],
   });
@@ -81,6 +101,7 @@ async function main(): Promise<void> {
   const createContext = contextFactory(config.jwt, services, loaders);
   const server = createHttpServer({
     apollo,
+    gate,
     logger,
     createContext,
     metrics: () => renderMetrics({ pms_sql_statements_total: sql.count }),
