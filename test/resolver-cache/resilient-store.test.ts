@@ -245,7 +245,12 @@ describe('ResilientStore with a scripted inner store', () => {
       'open → half-open: open for 1000 ms; probing',
       'half-open → closed: probe succeeded',
     ]);
-    expect(store.stats()).toMatchObject({ calls: 300, timeouts: 4, shortCircuits: 196 });
+    // A timer that fired late on a loaded machine is not blamed on the store (lateTimeouts): the
+    // circuit then opens a call or two later, and fewer calls short-circuit.
+    const stats = store.stats();
+    expect(stats.calls).toBe(300);
+    expect(stats.timeouts).toBeGreaterThanOrEqual(4);
+    expect(stats.timeouts + stats.lateTimeouts + stats.shortCircuits).toBe(200);
   });
 
   it('a raise that fails is unavailable and remembered nowhere: the next lookup is one call, the floors of the caller do the invalidating', async () => {
@@ -265,7 +270,7 @@ describe('ResilientStore with a scripted inner store', () => {
     inner.set('hang', ['lookup']);
 
     const pending = store.tryLookup(lookupOf('t'));
-    const blockedUntil = performance.now() + TIMEOUT_MS * 4;
+    const blockedUntil = performance.now() + TIMEOUT_MS + 150;
     while (performance.now() < blockedUntil) {
       // The process is busy: its timers cannot fire.
     }

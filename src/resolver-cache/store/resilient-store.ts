@@ -75,6 +75,11 @@ export interface ResilientStoreStats {
 const DEFAULT_TIMEOUT_MS = 100;
 const DEFAULT_FAILURE_THRESHOLD = 5;
 const DEFAULT_OPEN_MS = 5_000;
+/**
+ * A timer this late (or half a timeout, if more) means the event loop was blocked: below it, the
+ * scheduling jitter of a busy process, the store is blamed as usual.
+ */
+const MIN_LATE_MS = 50;
 
 /** What `lookup` (the port method) resolves to when the store is unavailable. */
 const UNAVAILABLE_LOOKUP: LookupResult & LookupBytesResult = Object.freeze({ generations: Object.freeze([]), entry: null });
@@ -109,8 +114,9 @@ type Attempt<T> = { readonly ok: true; readonly value: T } | { readonly ok: fals
  *
  * The breaker blames the store only for its own failures. A timeout is checked once more after
  * the event loop has polled I/O (a reply that arrived while the loop was blocked is taken), and a
- * timer that fired more than half a timeout late is the process's delay, not the store's: the
- * call is unavailable for its request, but it does not count towards opening the circuit.
+ * timer that fired more than half a timeout (and at least MIN_LATE_MS) late is the process's
+ * delay, not the store's: the call is unavailable for its request, but it does not count towards
+ * opening the circuit.
  */
 export class ResilientStore implements CacheStore {
   private readonly inner: CacheStore;
@@ -224,7 +230,7 @@ export class ResilientStore implements CacheStore {
       this.succeeded(admission);
       return { ok: true, value };
     } catch (error) {
-      if (error instanceof StoreTimeoutError && error.lateMs > this.timeoutMs / 2) {
+      if (error instanceof StoreTimeoutError && error.lateMs > Math.max(this.timeoutMs / 2, MIN_LATE_MS)) {
         // The process was late, not the store: the request goes on without the store, the
         // breaker does not count it. A probe that was late is let through again.
         this.counters.lateTimeouts += 1;
