@@ -1,6 +1,7 @@
 import * as crypto from 'node:crypto';
 import Decimal from 'decimal.js';
-import { baseKey, KeyDigests, MAX_REMEMBERED_KEY_INPUT_CHARS, stableJson } from './cache-key';
+import { canonicalJson } from '../shared/canonical-json';
+import { baseKey, KeyDigests, MAX_REMEMBERED_KEY_INPUT_CHARS } from './cache-key';
 
 const sha256 = (...parts: string[]): string => {
   const hash = crypto.createHash('sha256');
@@ -8,14 +9,14 @@ const sha256 = (...parts: string[]): string => {
   return hash.digest('base64url');
 };
 
-describe('stableJson', () => {
+describe('canonicalJson in cache keys', () => {
   it('sorts object keys at every depth and leaves out undefined values', () => {
-    expect(stableJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: undefined } })).toBe('{"a":{"d":[2,{"e":0,"f":1}]},"b":1}');
-    expect(stableJson({ x: 1, y: 2 })).toBe(stableJson({ y: 2, x: 1 }));
+    expect(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: undefined } })).toBe('{"a":{"d":[2,{"e":0,"f":1}]},"b":1}');
+    expect(canonicalJson({ x: 1, y: 2 })).toBe(canonicalJson({ y: 2, x: 1 }));
   });
 
   it('writes dates and decimals by value, so different ones never share a key', () => {
-    expect(stableJson({ asOf: new Date('2026-01-02T00:00:00.000Z'), price: new Decimal('1.50') })).toBe(
+    expect(canonicalJson({ asOf: new Date('2026-01-02T00:00:00.000Z'), price: new Decimal('1.50') })).toBe(
       '{"asOf":"2026-01-02T00:00:00.000Z","price":"1.5"}',
     );
   });

@@ -1,14 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../shared/canonical-json';
 
-/**
- * The text of arguments and variables in keys: the project's one canonical JSON (src/shared):
- * keys sorted, so argument order never changes a key; a Date as its ISO string and a Decimal as
- * its digits, so two dates or two amounts never share an entry; refusing what it cannot tell
- * apart. (The name the operation cache imports it by.)
- */
-export const stableJson: (value: unknown) => string = canonicalJson;
-
 function sha256(input: string): string {
   return createHash('sha256').update(input).digest('base64url');
 }

@@ -4,7 +4,8 @@ import {
   getArgumentValues, getVariableValues, Kind, OperationTypeNode, parse, validate, visit, type ASTNode, type DocumentNode, type FieldNode,
   type FormattedExecutionResult, type GraphQLField, type GraphQLSchema, type OperationDefinitionNode, type VariableDefinitionNode,
 } from 'graphql';
-import { KeyDigests, stableJson } from './cache-key';
+import { canonicalJson } from '../shared/canonical-json';
+import { KeyDigests } from './cache-key';
 import type { CacheHooks, FieldReport } from './outcome';
 import { factName } from './policy';
 import { markStoredWhole, MAX_REMEMBERED_QUERY_CHARS, offerLookups, type CachedField, type ResolverCache } from './resolver-cache';
@@ -212,7 +213,7 @@ export class OperationCache<TContext extends object> {
     const keyVariables: Record<string, unknown> = {};
     for (const name of plan.keyVariables) keyVariables[name] = coerced.coerced[name];
     // Every hit of a document asks for the same key again: remembered, not hashed each time.
-    const baseKey = this.digests.of(`${plan.documentHash}\n${stableJson(keyVariables)}\n${stableJson(identities)}\n${tag}`);
+    const baseKey = this.digests.of(`${plan.documentHash}\n${canonicalJson(keyVariables)}\n${canonicalJson(identities)}\n${tag}`);
     // The root fields' own entries are read in the same round trip: on a miss, execution serves
     // them (a book written through after a write) without asking the store again. Their keys are
     // computed only if the store reads them, or on a miss: a hit does not pay for them.

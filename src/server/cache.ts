@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
 import { commitFactGenerations } from '../data/fact-generation.repository';
-import { findPortfolioByRef } from '../data/portfolio.repository';
 import type { Clock } from '../domain/dates';
 import { createCachePolicy, MUTATION_FACTS, WRITE_THROUGH } from '../graphql/cache-policy';
 import type { Context } from '../graphql/context';
 import { MemoryStore, RedisStore, ResilientStore, ResolverCache, createRedisClient, factName, type CacheHooks, type CacheStore, type GenerationFloors } from '../resolver-cache';
 import type { ChangeListener } from '../services/deps';
+import { rememberedPortfolio } from '../services/portfolios.service';
 import type { CacheConfig } from './config';
 import type { GenerationFeed } from './generation-feed';
 import type { Logger } from './logger';
@@ -98,7 +98,8 @@ export function cacheChangeListener(cache: ResolverCache<Context>, feed: Generat
         const warmed = Object.entries(WRITE_THROUGH).filter(([, entry]) => entry.facts.some((k) => kinds.includes(k)));
         if (warmed.length === 0) return;
         try {
-          const portfolio = await findPortfolioByRef(db, portfolioId);
+          // The portfolio the write just resolved: remembered, no statement on the write's path.
+          const portfolio = await rememberedPortfolio(db, portfolioId);
           if (!portfolio) return;
           for (const [coordinate, entry] of warmed) {
             await cache.warm(coordinate, portfolio.id, entry.args(clock), () => entry.compute(db, clock, portfolio));

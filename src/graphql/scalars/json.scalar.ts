@@ -1,5 +1,5 @@
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
-import { InvalidScalarValue, shown } from './invalid-scalar';
+import { InvalidScalarValue, literalValue, shown } from './invalid-scalar';
 
 /**
  * Objects and lists nested deeper than this are refused as they are parsed, before anything walks
@@ -49,14 +49,6 @@ function fromLiteral(
   counted.values += 1;
   if (counted.values > JSON_MAX_VALUES) throw tooLarge(ast);
   switch (ast.kind) {
-    case Kind.STRING:
-    case Kind.BOOLEAN:
-      return ast.value;
-    case Kind.INT:
-    case Kind.FLOAT:
-      return Number(ast.value);
-    case Kind.NULL:
-      return null;
     case Kind.OBJECT:
       if (depth > JSON_MAX_DEPTH) throw tooDeep(ast);
       // fromEntries defines own properties: a "__proto__" key stays a key.
@@ -72,6 +64,9 @@ function fromLiteral(
     }
     case Kind.ENUM:
       throw new InvalidScalarValue(`JSONObject cannot hold the enum value ${ast.value}`, ast);
+    default:
+      // A string, number, boolean or null, as a variable would hold it.
+      return literalValue(ast);
   }
 }
 
