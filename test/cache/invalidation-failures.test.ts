@@ -33,73 +33,39 @@ describe('invalidation under store failures: acknowledged writes on A, reads on 
   }, 30_000);
 
   it('Redis killed (SIGKILL) and restarted empty while reads and writes go on', async () => {
-    await runScenario(seedDb, { name: 'Redis killed and restarted empty' }, async (s) => {
-      s.startReaders('A', 'B');
-      await sleep(300);
-      await s.steps(2, 150);
-      await sleep(200);
-      const down = performance.now();
-      await s.redis.kill();
-      await s.steps(3, 150);
-      await s.redis.restart();
-      const up = performance.now();
-      await s.steps(3, 200);
-      const settled = performance.now();
-      await s.waitForHits(['A', 'B'], settled);
-      await sleep(300);
-      await s.stopReaders();
-      return s.evaluate({
-        hitsAfter: { A: settled, B: settled },
-        phases: { 'Redis down': { from: down, to: up }, 'after the restart': { from: up, to: Infinity } },
-      });
-    });
+    await runScenario(seedDb, { name: 'Redis killed and restarted empty' }, (s) =>
+      s.throughFailure({ during: 'Redis down', after: 'after the restart', begin: () => s.redis.kill(), end: () => s.redis.restart(), writesAfter: 3 }),
+    );
   }, 30_000);
 
   it.each(['ALL', 'WRITE'])('Redis paused (CLIENT PAUSE 1500 %s) while writes are acknowledged', async (mode) => {
-    await runScenario(seedDb, { name: `CLIENT PAUSE 1500 ${mode}` }, async (s) => {
-      s.startReaders('A', 'B');
-      await sleep(300);
-      await s.steps(2, 150);
-      await sleep(200);
-      const paused = performance.now();
-      const reply = await s.redis.cli('CLIENT', 'PAUSE', '1500', mode);
-      if (reply !== 'OK') throw new Error(`CLIENT PAUSE answered ${reply}`);
-      await s.steps(3, 150);
-      // Bounded: the pause ends 1.5 s after it began, however long the writes took.
-      await sleep(Math.max(0, paused + 1_600 - performance.now()));
-      const resumed = performance.now();
-      await s.steps(2, 200);
-      const settled = performance.now();
-      await s.waitForHits(['A', 'B'], settled);
-      await sleep(300);
-      await s.stopReaders();
-      return s.evaluate({
-        hitsAfter: { A: settled, B: settled },
-        phases: { paused: { from: paused, to: resumed }, 'after the pause': { from: resumed, to: Infinity } },
+    await runScenario(seedDb, { name: `CLIENT PAUSE 1500 ${mode}` }, (s) => {
+      let paused = 0;
+      return s.throughFailure({
+        during: 'paused',
+        after: 'after the pause',
+        async begin() {
+          paused = performance.now();
+          const reply = await s.redis.cli('CLIENT', 'PAUSE', '1500', mode);
+          if (reply !== 'OK') throw new Error(`CLIENT PAUSE answered ${reply}`);
+        },
+        // Bounded: the pause ends 1.5 s after it began, however long the writes took.
+        end: () => sleep(Math.max(0, paused + 1_600 - performance.now())),
       });
     });
   }, 30_000);
 
   it('Redis asleep (DEBUG SLEEP 1) while writes are acknowledged', async () => {
-    await runScenario(seedDb, { name: 'DEBUG SLEEP 1' }, async (s) => {
-      s.startReaders('A', 'B');
-      await sleep(300);
-      await s.steps(2, 150);
-      await sleep(200);
-      const asleep = performance.now();
-      const sleeping = s.redis.sleep(1);
-      await sleep(50);
-      await s.steps(3, 150);
-      await sleeping;
-      const awake = performance.now();
-      await s.steps(2, 200);
-      const settled = performance.now();
-      await s.waitForHits(['A', 'B'], settled);
-      await sleep(300);
-      await s.stopReaders();
-      return s.evaluate({
-        hitsAfter: { A: settled, B: settled },
-        phases: { asleep: { from: asleep, to: awake }, 'after waking': { from: awake, to: Infinity } },
+    await runScenario(seedDb, { name: 'DEBUG SLEEP 1' }, (s) => {
+      let sleeping: Promise<void> = Promise.resolve();
+      return s.throughFailure({
+        during: 'asleep',
+        after: 'after waking',
+        async begin() {
+          sleeping = s.redis.sleep(1);
+          await sleep(50); // let redis-cli reach the server
+        },
+        end: () => sleeping,
       });
     });
   }, 30_000);

@@ -524,6 +524,43 @@ export class Scenario {
     await this.redis.stop();
   }
 
+  /**
+   * The common shape of a failure scenario: readers on both instances, two writes, the failure
+   * (`begin`), three writes during it, the recovery (`end`), `writesAfter` writes after it, then
+   * hits awaited on both instances and the evaluation, with the failure and what follows it as
+   * phases named `during` and `after`.
+   */
+  async throughFailure(failure: {
+    readonly during: string;
+    readonly after: string;
+    begin(): Promise<void>;
+    end(): Promise<void>;
+    readonly writesAfter?: number;
+    /** Instances that must serve hits while the failure lasts. */
+    readonly hitsDuring?: readonly InstanceName[];
+  }): Promise<Evaluation> {
+    this.startReaders('A', 'B');
+    await sleep(300);
+    await this.steps(2, 150);
+    await sleep(200);
+    const began = performance.now();
+    await failure.begin();
+    await this.steps(3, 150);
+    await failure.end();
+    const ended = performance.now();
+    await this.steps(failure.writesAfter ?? 2, 200);
+    const settled = performance.now();
+    await this.waitForHits(['A', 'B'], settled);
+    await sleep(300);
+    await this.stopReaders();
+    const during = { from: began, to: ended };
+    return this.evaluate({
+      hitsAfter: { A: settled, B: settled },
+      ...(failure.hitsDuring ? { hitsWithin: Object.fromEntries(failure.hitsDuring.map((name) => [name, during])) } : {}),
+      phases: { [failure.during]: during, [failure.after]: { from: ended, to: Infinity } },
+    });
+  }
+
   /** The oracle: see the comment at the top of this file. */
   evaluate(options: EvaluateOptions = {}): Evaluation {
     return evaluate(this, options);
