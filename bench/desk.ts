@@ -11,7 +11,7 @@ import { benchInstruments, resetDesk, type BenchData, type DeskReset } from './d
 import type { DeskLoadMessage, DeskLoadResult, DeskLoadSpec, HitSignal } from './desk-load';
 import type { DeskBook, DeskQuery, WriteBounds, WriteMix } from './desk-model';
 import { norm } from './desk-model';
-import { childEnv, ContenderServer, cpuMicros, peakRssMb, spawnNode, stopChild } from './processes';
+import { childEnv, collectOutput, ContenderServer, cpuMicros, peakRssMb, spawnNode, stopChild } from './processes';
 
 function numberFromEnv(name: string, fallback: number, min: number, max: number, integer = false): number {
   const raw = process.env[name];
@@ -146,10 +146,7 @@ async function readWindow(servers: readonly ContenderServer[]): Promise<Window> 
 async function runLoad(spec: DeskLoadSpec, servers: readonly ContenderServer[]): Promise<{ load: DeskLoadResult; before: Window; after: Window }> {
   const child = spawnNode(path.join(__dirname, 'desk-load.js'), childEnv({}));
   try {
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const output = collectOutput(child);
     const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     // Counters read when the measured window opens and when it closes (the load does not pause).
     const window: { before?: Promise<Window>; after?: Promise<Window> } = {};
@@ -159,8 +156,8 @@ async function runLoad(spec: DeskLoadSpec, servers: readonly ContenderServer[]):
     });
     child.send({ type: 'spec', spec } satisfies DeskLoadMessage);
     const [code] = await exited;
-    const line = stdout.trim().split('\n').pop() ?? '';
-    if (code !== 0 || !line.startsWith('{') || !window.before || !window.after) throw new Error(`desk-load exited with ${code}: ${stderr || stdout}`);
+    const line = output.stdout().trim().split('\n').pop() ?? '';
+    if (code !== 0 || !line.startsWith('{') || !window.before || !window.after) throw new Error(`desk-load exited with ${code}: ${output.stderr() || output.stdout()}`);
     return { load: JSON.parse(line) as DeskLoadResult, before: await window.before, after: await window.after };
   } finally {
     await stopChild(child);

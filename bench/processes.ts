@@ -16,6 +16,15 @@ export function spawnNode(script: string, env: Readonly<Record<string, string>>,
   return child;
 }
 
+/** What a child writes to stdout and stderr, collected as it comes. */
+export function collectOutput(child: ChildProcess): { readonly stdout: () => string; readonly stderr: () => string } {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  return { stdout: () => stdout, stderr: () => stderr };
+}
+
 /**
  * Asks the child to stop over IPC (SIGTERM when the channel is gone), then SIGKILL after
  * `graceMs`; resolves when it has exited. IPC rather than a signal: the gateway's Apollo Server

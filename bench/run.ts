@@ -22,7 +22,7 @@ import { HOSTILE_SETTINGS, runHostile, type HostileOutcome } from './hostile';
 import { attributionBody, bookBody, riskLiveBody, trivialBody } from './documents';
 import { measureInvalidation, type InvalidationResult } from './invalidation';
 import type { LoadMessage, LoadResult, LoadSpec } from './load';
-import { childEnv, ContenderServer, cpuMicros, otherThreadsCpuMicros, peakRssMb, spawnNode, stopAllChildren, stopChild } from './processes';
+import { childEnv, collectOutput, ContenderServer, cpuMicros, otherThreadsCpuMicros, peakRssMb, spawnNode, stopAllChildren, stopChild } from './processes';
 import { formatReport, summarize, type Check, type ContenderName, type RunResult, type ScenarioId } from './report';
 
 // ---------------------------------------------------------------------------------------------
@@ -292,16 +292,13 @@ async function measure(
   };
   const child = spawnNode(path.join(__dirname, 'load.js'), childEnv({}));
   try {
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const output = collectOutput(child);
     const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     const warm = new Promise<void>((resolve, reject) => {
       child.on('message', (message: LoadMessage) => {
         if (message.type === 'warm') resolve();
       });
-      void exited.then(([code]) => reject(new Error(`load exited with ${code} before warm-up ended: ${stderr}`)));
+      void exited.then(([code]) => reject(new Error(`load exited with ${code} before warm-up ended: ${output.stderr()}`)));
     });
     child.send({ type: 'spec', spec } satisfies LoadMessage);
     await warm;
@@ -309,8 +306,8 @@ async function measure(
     child.send({ type: 'go' } satisfies LoadMessage);
     const [code] = await exited;
     const after = await snapshot(server, admin);
-    const line = stdout.trim().split('\n').pop() ?? '';
-    if (code !== 0 || !line.startsWith('{')) throw new Error(`load exited with ${code}: ${stderr || stdout}`);
+    const line = output.stdout().trim().split('\n').pop() ?? '';
+    if (code !== 0 || !line.startsWith('{')) throw new Error(`load exited with ${code}: ${output.stderr() || output.stdout()}`);
     const load = JSON.parse(line) as LoadResult;
     const n = Math.max(1, load.requests);
     const per = (value: number | null): number | null => (value === null ? null : value / n);
