@@ -19,6 +19,7 @@ import { createAuthenticator } from './auth';
 import { CacheCounters, cacheChangeListener, createCacheStore, createResolverCache } from './cache';
 import { createGenerationFeed, type GenerationFeed } from './generation-feed';
 import type { Config } from './config';
+import { createCorsHook } from './cors';
 import { createHttpServer, listen } from './http';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
@@ -151,6 +152,7 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
     createContext,
     gate,
     maxBodyBytes: config.limits.bodyBytes,
+    cors: createCorsHook(config.cors),
     metrics: () => metrics.render(),
     serveCached: operations
       ? (body, context, document) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { corsPolicyOf, defaultCorsPolicy, type CorsPolicy } from './cors';
 import type { OperationLimits } from './operation-limits';
 import type { RateLimitSettings } from './rate-limit';
 
@@ -53,6 +54,8 @@ const schema = z
     RATE_LIMIT_DURATION_S: z.coerce.number().int().min(1).max(86_400).default(10),
     // Postgres statement_timeout of the gateway's connections; 0: none.
     DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+    // Origins whose pages may call /graphql (cors.ts): `*`, or exact origins separated by commas.
+    CORS_ORIGINS: z.string().transform(corsPolicyOf).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) {
@@ -94,6 +97,8 @@ export interface Config {
   readonly limits: { readonly bodyBytes: number; readonly operation: OperationLimits };
   /** Requests per subject per window (null: no limit). */
   readonly rateLimit: RateLimitSettings | null;
+  /** Browser origins that may read /graphql's answers (CORS_ORIGINS; loopback pages outside production when unset). */
+  readonly cors: CorsPolicy;
 }
 
 export interface CacheConfig {
@@ -181,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     rateLimit: rateLimitOf(e.RATE_LIMIT_POINTS ?? (e.NODE_ENV === 'test' ? 0 : DEFAULT_RATE_LIMIT_POINTS), e.RATE_LIMIT_DURATION_S),
+    cors: e.CORS_ORIGINS ?? defaultCorsPolicy(e.NODE_ENV),
   };
 }
 

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { DocumentNode } from 'graphql';
 import type { Context } from '../graphql/context';
+import type { CorsHook } from './cors';
 import type { Logger } from './logger';
 import type { Caller, GateVerdict, GraphQLRequestParts } from './operation-gate';
 
@@ -35,6 +36,8 @@ export interface HttpDeps {
   /** Given each complete response body Apollo serialized, after it is sent (the operation cache fills its misses from it). */
   readonly responded?: (context: Context, body: string) => void;
   readonly maxBodyBytes?: number;
+  /** CORS for /graphql (cors.ts), before anything else; without it, no CORS headers. */
+  readonly cors?: CorsHook;
 }
 
 export interface CachedBody {
@@ -191,6 +194,9 @@ export function createHttpServer(deps: HttpDeps): http.Server {
     const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID();
     const path = (req.url ?? '/').split('?')[0];
     const handle = async (): Promise<void> => {
+      // First: a preflight is answered before the CSRF check, the gate and Apollo, and the CORS
+      // headers set here are on every /graphql answer (Apollo's, the hit path's, the refusals).
+      if (path === '/graphql' && deps.cors?.(req, res) === 'answered') return;
       switch (path) {
         case '/graphql':
           return graphql(deps, req, res, requestId);
