@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { createDb } from '../data/db';
+import { installJournalKeyring } from '../data/journal-keyring';
 import { systemClock } from '../domain/dates';
+import { JournalKeyring } from '../domain/journal-hash-keys';
 import { DEMO_ACTORS, signToken } from './auth';
 import { migrate, seed } from './bootstrap';
 import { ConfigError, loadConfig } from './config';
@@ -16,6 +18,8 @@ const TOKEN_TTL_SECONDS = 12 * 3600;
 async function main(command: string | undefined): Promise<void> {
   const config = loadConfig();
   const log = (line: string) => console.log(line);
+  // Before anything is written or verified: the migration that seals legacy entries uses it too.
+  installJournalKeyring(new JournalKeyring(config.journal.key, config.journal.retiredKeys));
   switch (command) {
     case 'migrate':
     case 'seed': {
