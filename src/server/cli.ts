@@ -6,20 +6,23 @@ import { JournalKeyring } from '../domain/journal-hash-keys';
 import { DEMO_ACTORS, signToken } from './auth';
 import { migrate, seed } from './bootstrap';
 import { ConfigError, loadConfig } from './config';
+import { verifyJournalCommand } from './verify-journal';
 
 const USAGE = `usage: node dist/src/server/cli.js <command>
 
   migrate   apply pending migrations to the configured database
   seed      migrate, then seed the demo funds if they are missing
-  tokens    print a bearer token per demo role (valid 12 hours, or JWT_MAX_TTL_SECONDS if shorter)`;
+  tokens    print a bearer token per demo role (valid 12 hours, or JWT_MAX_TTL_SECONDS if shorter)
+  verify-journal  verify every portfolio's journal [--anchor <portfolio>:<length>:<head>]... [--anchors <file>]`;
 
 const TOKEN_TTL_SECONDS = 12 * 3600;
 
-async function main(command: string | undefined): Promise<void> {
+async function main(command: string | undefined, args: readonly string[]): Promise<void> {
   const config = loadConfig();
   const log = (line: string) => console.log(line);
   // Before anything is written or verified: the migration that seals legacy entries uses it too.
-  installJournalKeyring(new JournalKeyring(config.journal.key, config.journal.retiredKeys));
+  const keyring = new JournalKeyring(config.journal.key, config.journal.retiredKeys);
+  installJournalKeyring(keyring);
   switch (command) {
     case 'migrate':
     case 'seed': {
@@ -43,13 +46,22 @@ async function main(command: string | undefined): Promise<void> {
       log('# use as the HTTP header  Authorization: Bearer <token>');
       return;
     }
+    case 'verify-journal': {
+      const db = createDb(config.database);
+      try {
+        process.exitCode = await verifyJournalCommand(db, keyring, args, { out: log, err: (line) => console.error(line) });
+      } finally {
+        await db.destroy();
+      }
+      return;
+    }
     default:
       console.error(USAGE);
       process.exitCode = 2;
   }
 }
 
-main(process.argv[2]).catch((error: unknown) => {
+main(process.argv[2], process.argv.slice(3)).catch((error: unknown) => {
   console.error(error instanceof ConfigError ? error.message : error);
   process.exit(1);
 });
