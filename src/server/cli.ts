@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createDb } from '../data/db';
+import { setupGatewayRole, GATEWAY_ROLE } from '../data/gateway-role';
 import { installJournalKeyring } from '../data/journal-keyring';
 import { systemClock } from '../domain/dates';
 import { JournalKeyring } from '../domain/journal-hash-keys';
@@ -13,6 +14,7 @@ const USAGE = `usage: node dist/src/server/cli.js <command>
   migrate   apply pending migrations to the configured database
   seed      migrate, then seed the demo funds if they are missing
   tokens    print a bearer token per demo role (valid 12 hours, or JWT_MAX_TTL_SECONDS if shorter)
+  setup-roles     migrate, then create/grant the gateway's least-privilege role ${GATEWAY_ROLE} (run as the owner)
   verify-journal  verify every portfolio's journal [--anchor <portfolio>:<length>:<head>]... [--anchors <file>]`;
 
 const TOKEN_TTL_SECONDS = 12 * 3600;
@@ -44,6 +46,20 @@ async function main(command: string | undefined, args: readonly string[]): Promi
         log(`${actor.role}=${signToken(config.jwt, actor, Math.min(TOKEN_TTL_SECONDS, config.jwt.maxTtlSeconds))}`);
       }
       log('# use as the HTTP header  Authorization: Bearer <token>');
+      return;
+    }
+    case 'setup-roles': {
+      if (config.database.kind !== 'postgres') throw new ConfigError('setup-roles: needs DATABASE_URL (the owner\'s); PGlite has one user');
+      const db = createDb(config.database);
+      try {
+        await migrate(db, log);
+        const { created, grants } = await setupGatewayRole(db, config.gatewayRolePassword);
+        log(`roles: ${GATEWAY_ROLE} ${created ? 'created' : 'exists'}${config.gatewayRolePassword ? ', password set' : ''}`);
+        for (const [table, privileges] of grants) log(`roles:   ${table}: ${privileges}`);
+        log(`roles: run the gateway with DATABASE_URL=postgres://${GATEWAY_ROLE}:<password>@<host>/<database>`);
+      } finally {
+        await db.destroy();
+      }
       return;
     }
     case 'verify-journal': {

@@ -30,6 +30,8 @@ const schema = z
       .string()
       .refine((v) => v.split(',').every((k) => k.length >= JOURNAL_KEY_MIN_LENGTH), `each of JOURNAL_RETIRED_KEYS (comma-separated) must be at least ${JOURNAL_KEY_MIN_LENGTH} characters`)
       .optional(),
+    // Password given to the pms_gateway role by `npm run db:setup-roles` (none: pg_hba decides).
+    GATEWAY_ROLE_PASSWORD: z.string().min(12, 'GATEWAY_ROLE_PASSWORD must be at least 12 characters').optional(),
     CACHE_ENABLED: bool.default('true'),
     CACHE_OPERATIONS: bool.default('true'),
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').optional(),
@@ -105,6 +107,8 @@ export interface Config {
     /** True when the built-in development key is in use (never in production). */
     readonly usingDevKey: boolean;
   };
+  /** The password `db:setup-roles` sets on the gateway's least-privilege role (null: none). */
+  readonly gatewayRolePassword: string | null;
   /** Apollo Sandbox as the landing page of /graphql; off in production unless asked for. */
   readonly sandbox: boolean;
   readonly cache: CacheConfig;
@@ -174,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ],
       usingDevKey: !e.JOURNAL_KEY || e.JOURNAL_KEY === DEV_JOURNAL_KEY,
     },
+    gatewayRolePassword: e.GATEWAY_ROLE_PASSWORD ?? null,
     sandbox: e.SANDBOX ?? e.NODE_ENV !== 'production',
     cache: {
       enabled: e.CACHE_ENABLED,
