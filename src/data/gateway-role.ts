@@ -60,3 +60,15 @@ export async function setupGatewayRole(db: Knex, password: string | null, role =
     return { created: !exists, grants };
   });
 }
+
+/**
+ * After a migration (which may add a table): re-grants the gateway's role its exact set, if the
+ * role exists and the connected user owns the journal (the owner, who runs migrations); otherwise
+ * does nothing and says so (null). So `npm run migrate` keeps the role in step by itself.
+ */
+export async function refreshGatewayGrants(db: Knex, role = GATEWAY_ROLE): Promise<GatewayRoleResult | null> {
+  const exists = (await db('pg_roles').where({ rolname: role }).first()) !== undefined;
+  const owned = await db('pg_tables').where({ schemaname: 'public', tablename: 'journal_entries' }).whereRaw('tableowner = current_user').first();
+  if (!exists || owned === undefined) return null;
+  return setupGatewayRole(db, null, role);
+}

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { createDb } from '../data/db';
-import { setupGatewayRole, GATEWAY_ROLE } from '../data/gateway-role';
+import { GATEWAY_ROLE, refreshGatewayGrants, setupGatewayRole } from '../data/gateway-role';
 import { installJournalKeyring } from '../data/journal-keyring';
 import { systemClock } from '../domain/dates';
 import { JournalKeyring } from '../domain/journal-hash-keys';
@@ -31,6 +31,8 @@ async function main(command: string | undefined, args: readonly string[]): Promi
       const db = createDb(config.database);
       try {
         await migrate(db, log);
+        // New tables reach the gateway's role only through its grants: kept in step here.
+        if (config.database.kind === 'postgres' && (await refreshGatewayGrants(db))) log(`roles: ${GATEWAY_ROLE} grants refreshed`);
         if (command === 'seed') await seed(db, systemClock, log);
       } finally {
         await db.destroy();

@@ -1,11 +1,12 @@
 import { GenerateMorningPackDocument, JournalIntegrityDocument, RecordOutcomeDocument } from '../../client/generated/graphql';
 import { createDb, migrateLatest, type Db } from '../../src/data/db';
-import { GATEWAY_ROLE, setupGatewayRole } from '../../src/data/gateway-role';
+import { GATEWAY_ROLE, refreshGatewayGrants, setupGatewayRole } from '../../src/data/gateway-role';
 import { fixedClock } from '../support/clock';
 import { TEST_DATABASE_URL } from '../database-url';
 import { testDb } from '../support/db';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { dataOf } from '../e2e/harness';
+import { uid } from '../support/factories';
 import { admin, journalOf, journalRows } from './support';
 
 /**
@@ -86,5 +87,18 @@ describe(`the ${GATEWAY_ROLE} role`, () => {
     });
     const [{ has }] = await owner('pg_authid').where({ rolname: GATEWAY_ROLE }).select(owner.raw('rolpassword is not null as has'));
     expect(has).toBe(true);
+  });
+
+  it('reaches a table a later migration adds once migrate refreshes its grants, which only the owner does', async () => {
+    const table = `journal_scratch_${uid().toLowerCase()}`;
+    await owner.schema.createTable(table, (t) => t.integer('n'));
+    try {
+      await expect(asGateway(table).select()).rejects.toMatchObject(PRIVILEGE_REFUSED);
+      expect(await refreshGatewayGrants(asGateway)).toBeNull();
+      expect(Object.fromEntries((await refreshGatewayGrants(owner))?.grants ?? [])).toMatchObject({ [table]: 'select, insert, update, delete' });
+      await expect(asGateway(table).select()).resolves.toEqual([]);
+    } finally {
+      await owner.schema.dropTable(table);
+    }
   });
 });
