@@ -39,6 +39,7 @@ export function baseServerEnv(): Record<string, string> {
     DATABASE_URL: BENCH_DATABASE_URL,
     DATABASE_POOL_MAX: '10',
     JWT_SECRET: BENCH_JWT_SECRET,
+    JOURNAL_KEY: 'bench-journal-key-bench-journal-key-0123',
     SEED_DEMO: 'false',
     SANDBOX: 'false',
     // The per-subject rate limit runs (as in production) but never refuses: every load of the

@@ -514,7 +514,7 @@ async function main(): Promise<void> {
     await admin.select(REFERENCE_REDIS_DB);
     await admin.flushdb();
 
-    const jwt = loadConfig({ NODE_ENV: 'production', JWT_SECRET: BENCH_JWT_SECRET }).jwt;
+    const jwt = loadConfig({ NODE_ENV: 'production', JWT_SECRET: BENCH_JWT_SECRET, JOURNAL_KEY: 'bench-journal-key-bench-journal-key-0123' }).jwt;
     const token = signToken(jwt, { id: 'bench.viewer', role: 'VIEWER', portfolios: '*' }, 3_600);
 
     const runs: RunResult[] = [];

@@ -1,5 +1,6 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { Decimal } from '../domain/decimal';
+import { JOURNAL_BREAK_KINDS, type JournalBreakKind } from '../domain/journal-hash-verify';
 import { DirectionEnum, JournalEntryTypeEnum } from './enums';
 import { DecimalScalar } from './scalars/decimal.scalar';
 
@@ -66,7 +67,41 @@ export class JournalPage {
   pageInfo!: JournalPageInfo;
 }
 
-@ObjectType({ description: "Result of recomputing a portfolio's journal hash chain." })
+export const JournalBreakKindEnum = Object.fromEntries(JOURNAL_BREAK_KINDS.map((k) => [k, k])) as { [K in JournalBreakKind]: K };
+registerEnumType(JournalBreakKindEnum, {
+  name: 'JournalBreakKind',
+  description: 'What is wrong at the first broken link of a journal.',
+  valuesConfig: {
+    CONTENT_EDITED: { description: 'The stored content no longer gives its stored hash.' },
+    LINK_BROKEN: { description: "previous_hash is not the previous entry's hash: an entry was removed or reordered." },
+    MAC_MISSING: { description: 'The entry carries no MAC.' },
+    KEY_UNKNOWN: { description: "Sealed with a key the gateway does not hold (JOURNAL_RETIRED_KEYS after a rotation)." },
+    MAC_MISMATCH: { description: 'The hash chain holds but the MAC does not: rewritten and re-hashed without the journal key.' },
+    TAIL_MISSING: { description: 'An anchor recorded more entries than there are: the newest were deleted.' },
+    ANCHOR_MISMATCH: { description: 'The entry at an anchor\'s length is not the head it recorded: the chain was replaced.' },
+    ANCHOR_INVALID: { description: "A stored anchor's own MAC fails: it was edited or forged." },
+  },
+});
+
+@ObjectType({ description: 'The first broken link of a journal.' })
+export class JournalBreak {
+  @Field(() => JournalBreakKindEnum)
+  kind!: JournalBreakKind;
+
+  @Field(() => Int, { description: "1-based position in the portfolio's chain; for TAIL_MISSING the first missing one." })
+  sequence!: number;
+
+  @Field(() => ID, { nullable: true, description: 'The entry at that position (null when missing).' })
+  entryId!: string | null;
+
+  @Field(() => String)
+  detail!: string;
+}
+
+@ObjectType({
+  description:
+    "Result of verifying a portfolio's journal: the hash chain, the keyed MAC chain (JOURNAL_KEY), the anchors stored with each morning pack and the anchors given.",
+})
 export class JournalIntegrity {
   @Field(() => Int)
   entries!: number;
@@ -74,6 +109,18 @@ export class JournalIntegrity {
   @Field(() => Boolean)
   valid!: boolean;
 
-  @Field(() => ID, { nullable: true, description: 'First entry whose hash or link does not match.' })
+  @Field(() => ID, { nullable: true, description: 'First entry whose hash, link or MAC does not match (firstBreak.entryId).' })
   brokenAt!: string | null;
+
+  @Field(() => JournalBreak, { nullable: true })
+  firstBreak!: JournalBreak | null;
+
+  @Field(() => Int, { description: 'Anchors checked: stored ones and those given.' })
+  anchorsChecked!: number;
+
+  @Field(() => String, {
+    nullable: true,
+    description: '`<code>:<length>:<head MAC>` when valid: keep it outside the database and pass it back in `anchors`.',
+  })
+  anchor!: string | null;
 }

@@ -35,8 +35,13 @@ export class JournalResolver {
     return entry;
   }
 
-  @Query(() => JournalIntegrity, { description: "Recomputes the portfolio's journal hash chain." })
-  journalIntegrity(@Ctx() ctx: Context, @Arg('portfolioId', () => ID) portfolioId: string) {
-    return journalIntegrity(ctx.services.db, requireActor(ctx), portfolioId);
+  @Query(() => JournalIntegrity, { description: "Verifies the portfolio's journal: hash chain, MAC chain and anchors." })
+  journalIntegrity(
+    @Ctx() ctx: Context,
+    @Arg('portfolioId', () => ID) portfolioId: string,
+    @Arg('anchors', () => [String], { nullable: true, description: 'Anchors kept outside the database, as `anchor` or verify-journal print them.' })
+    anchors?: string[] | null,
+  ) {
+    return journalIntegrity(ctx.services.db, requireActor(ctx), portfolioId, anchors ?? []);
   }
 }

@@ -7,7 +7,9 @@ import {
 } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
 import { createDb, type Db } from '../data/db';
+import { installJournalKeyring } from '../data/journal-keyring';
 import { createLoaders } from '../data/loaders';
+import { JournalKeyring } from '../domain/journal-hash-keys';
 import { systemClock, today, type Clock } from '../domain/dates';
 import type { Context } from '../graphql/context';
 import { createCostEstimator } from '../graphql/cost-policy';
@@ -61,6 +63,9 @@ export interface GatewayOptions {
 export async function createGateway(config: Config, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
   const ownsDb = !options.db;
   const db = options.db ?? createDb(config.database);
+  // One journal key per process (journal-keyring.ts), installed before anything is written.
+  installJournalKeyring(new JournalKeyring(config.journal.key, config.journal.retiredKeys));
+  if (config.journal.usingDevKey) logger.warn('journal: JOURNAL_KEY not set, sealing with the built-in development key');
   const clock = options.clock ?? systemClock;
   const cacheCounters = new CacheCounters();
   const resilient = config.cache.enabled && !options.cacheStore ? createCacheStore(config.cache, logger) : null;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { corsPolicyOf, defaultCorsPolicy, type CorsPolicy } from './cors';
+import { DEV_JOURNAL_KEY, JOURNAL_KEY_MIN_LENGTH } from '../domain/journal-hash-keys';
 import type { OperationLimits } from './operation-limits';
 import type { RateLimitSettings } from './rate-limit';
 
@@ -24,6 +25,14 @@ const schema = z
     JWT_AUDIENCE: z.string().min(1).default('pms-gateway'),
     JWT_MAX_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(12 * 3600),
     SANDBOX: bool.optional(),
+    // The journal's MAC key (src/data/README.md, "The keyed journal"); retired keys only verify.
+    JOURNAL_KEY: z.string().min(JOURNAL_KEY_MIN_LENGTH, `JOURNAL_KEY must be at least ${JOURNAL_KEY_MIN_LENGTH} characters`).optional(),
+    JOURNAL_RETIRED_KEYS: z
+      .string()
+      .refine((v) => v.split(',').every((k) => k.length >= JOURNAL_KEY_MIN_LENGTH), `each of JOURNAL_RETIRED_KEYS (comma-separated) must be at least ${JOURNAL_KEY_MIN_LENGTH} characters`)
+      .optional(),
+    // Password given to the pms_gateway role by `npm run db:setup-roles` (none: pg_hba decides).
+    GATEWAY_ROLE_PASSWORD: z.string().min(12, 'GATEWAY_ROLE_PASSWORD must be at least 12 characters').optional(),
     CACHE_ENABLED: bool.default('true'),
     CACHE_OPERATIONS: bool.default('true'),
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').optional(),
@@ -69,6 +78,9 @@ const schema = z
     if (env.NODE_ENV === 'production' && env.JWT_SECRET === DEV_JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'JWT_SECRET must not be the development secret in production' });
     }
+    if (env.NODE_ENV === 'production' && (!env.JOURNAL_KEY || env.JOURNAL_KEY === DEV_JOURNAL_KEY)) {
+      ctx.addIssue({ code: 'custom', path: ['JOURNAL_KEY'], message: 'JOURNAL_KEY is required in production (not the development key)' });
+    }
   });
 
 export interface Config {
@@ -90,6 +102,16 @@ export interface Config {
     /** Tokens must carry `exp`, at most this many seconds after `iat` (and after now). */
     readonly maxTtlSeconds: number;
   };
+  readonly journal: {
+    /** Seals new journal entries and anchors. */
+    readonly key: string;
+    /** Keys of before a rotation: they verify what they sealed, and seal nothing. */
+    readonly retiredKeys: readonly string[];
+    /** True when the built-in development key is in use (never in production). */
+    readonly usingDevKey: boolean;
+  };
+  /** The password `db:setup-roles` sets on the gateway's least-privilege role (null: none). */
+  readonly gatewayRolePassword: string | null;
   /** Apollo Sandbox as the landing page of /graphql; off in production unless asked for. */
   readonly sandbox: boolean;
   readonly cache: CacheConfig;
@@ -151,6 +173,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       usingDevSecret: !e.JWT_SECRET || e.JWT_SECRET === DEV_JWT_SECRET,
       maxTtlSeconds: e.JWT_MAX_TTL_SECONDS,
     },
+    journal: {
+      key: e.JOURNAL_KEY ?? DEV_JOURNAL_KEY,
+      // Outside production the public development key also verifies, so entries a seed or a test
+      // sealed with it stay valid under a configured key. Production never trusts it.
+      retiredKeys: [
+        ...(e.JOURNAL_RETIRED_KEYS ? e.JOURNAL_RETIRED_KEYS.split(',') : []),
+        ...(e.NODE_ENV === 'production' ? [] : [DEV_JOURNAL_KEY]),
+      ],
+      usingDevKey: !e.JOURNAL_KEY || e.JOURNAL_KEY === DEV_JOURNAL_KEY,
+    },
+    gatewayRolePassword: e.GATEWAY_ROLE_PASSWORD ?? null,
     sandbox: e.SANDBOX ?? e.NODE_ENV !== 'production',
     cache: {
       enabled: e.CACHE_ENABLED,

@@ -3,6 +3,7 @@ import { daysBetween, today, type Clock } from '../domain/dates';
 import { InvalidInput, NotFound } from '../domain/errors';
 import { buildMorningPack, type StalePrice } from '../domain/morning-pack';
 import type { IsoDate, Portfolio, Position } from '../domain/types';
+import { anchorJournal } from '../data/journal.repository';
 import { latestPricesOnOrBefore, latestSeriesOnOrBefore } from '../data/market.repository';
 import {
   findMorningPack, listMorningPacks, upsertMorningPack, type StoredMorningPack,
@@ -111,6 +112,7 @@ export async function generateMorningPack(
         generatedBy: actor.id,
         sections,
       });
+      await anchorJournal(trx, portfolio.id, now);
       return {
         result: { packId: stored.id, portfolioId: portfolio.id, date },
         changed: portfolio.id,

@@ -226,9 +226,9 @@ describe('tokens', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: devSecret })).toThrow(ConfigError);
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: devSecret })).toThrow(/JWT_SECRET: JWT_SECRET must not be the development secret in production/);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET is required in production/);
-    const production = loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET });
+    const production = loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, JOURNAL_KEY: 'test-journal-key-test-journal-key-0123' });
     expect(production.jwt).toMatchObject({ usingDevSecret: false, maxTtlSeconds: 43_200 });
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, JWT_MAX_TTL_SECONDS: '3600' }).jwt.maxTtlSeconds).toBe(3600);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, JOURNAL_KEY: 'test-journal-key-test-journal-key-0123', JWT_MAX_TTL_SECONDS: '3600' }).jwt.maxTtlSeconds).toBe(3600);
     expect(() => loadConfig({ JWT_MAX_TTL_SECONDS: '10' })).toThrow(/JWT_MAX_TTL_SECONDS/);
   });
 });

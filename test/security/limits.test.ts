@@ -375,7 +375,7 @@ function worstVariables(name: string): Record<string, unknown> {
 }
 
 describe('the default limits', () => {
-  const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'test-secret-test-secret-test-secret-0123' });
+  const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'test-secret-test-secret-test-secret-0123', JOURNAL_KEY: 'test-journal-key-test-journal-key-0123' });
   const documents = Object.entries(generated)
     .filter(([name]) => name.endsWith('Document'))
     .map(([, document]) => document as TypedDocumentNode<unknown, unknown>);
@@ -561,7 +561,7 @@ describe('rate limits per subject', () => {
 
 describe('statement_timeout on the gateway\'s Postgres connections', () => {
   it('defaults to 10 s, and cancels a statement past it', async () => {
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'test-secret-test-secret-test-secret-0123', DATABASE_URL: TEST_DATABASE_URL });
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'test-secret-test-secret-test-secret-0123', JOURNAL_KEY: 'test-journal-key-test-journal-key-0123', DATABASE_URL: TEST_DATABASE_URL });
     expect(config.database).toMatchObject({ kind: 'postgres', statementTimeoutMs: 10_000 });
     const bounded = createDb({ kind: 'postgres', url: TEST_DATABASE_URL, poolMax: 1, statementTimeoutMs: 100 });
     try {

@@ -48,6 +48,8 @@ export async function startTestGateway(db: Knex, clock: Clock, options: TestGate
     LOG_LEVEL: 'silent',
     JWT_SECRET: JWT.secret,
     SANDBOX: 'true',
+    // Production requires a journal key; elsewhere the development key (shared by every suite).
+    ...(options.env?.NODE_ENV === 'production' ? { JOURNAL_KEY: 'test-journal-key-test-journal-key-0123' } : {}),
     ...options.env,
   });
   const gateway = await createGateway(config, createLogger('silent'), { db, clock, cacheStore: options.cacheStore });

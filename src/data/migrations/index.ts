@@ -11,6 +11,7 @@ import * as riskSnapshots from './20261127000900_create_risk_snapshots';
 import * as idempotencyKeys from './20261127001000_create_idempotency_keys';
 import * as factGenerations from './20261206000100_create_fact_generations';
 import * as proposalCreators from './20261208000100_add_trade_proposals_created_by';
+import * as journalMacs from './20261209000100_add_journal_macs';
 
 type Migration = Knex.Migration;
 
@@ -31,6 +32,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261127001000_create_idempotency_keys', idempotencyKeys],
   ['20261206000100_create_fact_generations', factGenerations],
   ['20261208000100_add_trade_proposals_created_by', proposalCreators],
+  ['20261209000100_add_journal_macs', journalMacs],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
