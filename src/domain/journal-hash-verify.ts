@@ -1,5 +1,5 @@
 import { DomainError } from './errors';
-import { anchorMac, chainHash, entryMac, type AnchorContent } from './journal-hash';
+import { anchorMac, chainHash, entryMac, macEquals, type AnchorContent } from './journal-hash';
 import type { JournalKeyring } from './journal-hash-keys';
 
 /** One journal entry as stored, with the content its hashes cover (journal.repository.ts builds it). */
@@ -92,7 +92,7 @@ export function verifyJournalLinks(
     if (e.mac === null || e.keyId === null) return broken('MAC_MISSING', 'the entry carries no MAC');
     const key = keyring.key(e.keyId);
     if (!key) return broken('KEY_UNKNOWN', `sealed with key ${e.keyId}, which this keyring does not hold (set JOURNAL_RETIRED_KEYS after a rotation)`);
-    if (entryMac(key, { entryId: e.id, previousMac, content: e.content }) !== e.mac) {
+    if (!macEquals(entryMac(key, { entryId: e.id, previousMac, content: e.content }), e.mac)) {
       return broken('MAC_MISMATCH', 'the hash chain holds but the MAC does not: content or order rewritten and re-hashed without the journal key');
     }
     previousHash = e.contentHash;
@@ -113,7 +113,7 @@ function checkAnchor(entries: readonly StoredJournalLink[], anchor: JournalAncho
     : 'the external anchor';
   if (anchor.source === 'database') {
     const key = keyring.key(anchor.keyId);
-    if (!key || anchorMac(key, anchor) !== anchor.mac) {
+    if (!key || !macEquals(anchorMac(key, anchor), anchor.mac)) {
       return {
         kind: 'ANCHOR_INVALID',
         sequence: anchor.length,
@@ -133,7 +133,7 @@ function checkAnchor(entries: readonly StoredJournalLink[], anchor: JournalAncho
   }
   const at = entries[anchor.length - 1];
   const idDiffers = anchor.source === 'database' && at?.id !== anchor.headEntryId;
-  if (!at || at.mac !== anchor.headMac || idDiffers) {
+  if (!at || anchor.headMac === null || !macEquals(anchor.headMac, at.mac) || idDiffers) {
     return {
       kind: 'ANCHOR_MISMATCH',
       sequence: anchor.length,

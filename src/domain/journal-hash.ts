@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { canonicalJson } from '../shared/canonical-json';
 
 /**
@@ -87,4 +87,13 @@ export function anchorMac(key: JournalKey, anchor: AnchorContent): string {
 
 function hmac(key: JournalKey, value: Readonly<Record<string, unknown>>): string {
   return createHmac('sha256', key.secret).update(canonicalJson(value)).digest('hex');
+}
+
+/**
+ * Whether a stored MAC equals the expected one, in time that does not depend on where they differ
+ * (`journalIntegrity` answers over the network: no timing tells how much of a forged MAC is right).
+ */
+export function macEquals(expected: string, actual: string | null): boolean {
+  if (actual === null || actual.length !== expected.length) return false;
+  return timingSafeEqual(Buffer.from(expected), Buffer.from(actual));
 }
