@@ -54,7 +54,7 @@ export type AttributionPeriod =
   | 'YTD';
 
 export type ClosePositionInput = {
-  /** Defaults to today. */
+  /** Defaults to today. Not after today, not before the entry date, and not before the position's latest snapshot (BAD_USER_INPUT on closeDate): stored history is not rewritten. */
   closeDate?: string | null | undefined;
   /** Above 0, at most 8 decimal places. */
   closePrice: string;
@@ -94,6 +94,7 @@ export type GenerateMorningPackInput = {
 };
 
 export type GenerateProposalsInput = {
+  /** Date of the proposals; defaults to today. It must fall within the current business day (today, or a weekend date after Friday): proposals of an earlier one would read EXPIRED at once, so such a date is refused with PROPOSAL_DATE_EXPIRED rather than backfilled. */
   asOf?: string | null | undefined;
   idempotencyKey?: string | null | undefined;
   portfolioId: string | number;
@@ -129,7 +130,7 @@ export type JournalEntryType =
   | 'SYSTEM_EVENT';
 
 export type MarkToMarketInput = {
-  /** Defaults to today. */
+  /** Defaults to today. Not before any open position's last mark. */
   asOf?: string | null | undefined;
   /** BRL per USD; defaults to the USDBRL close. */
   fxRate?: string | null | undefined;
@@ -259,7 +260,7 @@ export type SignalSkipReason =
   | 'DUPLICATE_SIGNAL'
   | 'LOW_CONVICTION';
 
-/** How a shock became P&L: RATE_MOVE repriced the PU at the shocked rate; RATE_MOVE_UNIT_DURATION took a rate shock on a RATES position without rate data as a one-year-duration price move; NOTIONAL_RETURN took the shock as a return on the signed notional. */
+/** How a shock became P&L, always from the current mark (currentPrice as of lastMarkDate), never the entry: RATE_MOVE repriced the current PU at the rate it implies plus the shock, with the business days left at the mark date; RATE_MOVE_UNIT_DURATION took a rate shock on a RATES position without rate data as a one-year-duration move of the current PU; NOTIONAL_RETURN moved the current price by the shock (notional × sign × current / entry × shock). */
 export type StressMethod =
   | 'NOTIONAL_RETURN'
   | 'RATE_MOVE'

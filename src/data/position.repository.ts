@@ -182,7 +182,6 @@ export interface PositionClose {
   readonly realizedPnlBrl: Decimal;
   readonly realizedPnlUsd: Decimal;
   readonly transactionCostBrl: Decimal;
-  readonly notes: string | null;
 }
 
 export async function closePositionRow(trx: Knex, c: PositionClose, now: Date): Promise<void> {
@@ -199,7 +198,6 @@ export async function closePositionRow(trx: Knex, c: PositionClose, now: Date): 
       unrealized_pnl_brl: 0,
       unrealized_pnl_usd: 0,
       transaction_cost_brl: numeric(c.transactionCostBrl),
-      notes: c.notes,
       updated_at: now,
       version: trx.raw('version + 1'),
     });

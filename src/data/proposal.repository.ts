@@ -71,6 +71,39 @@ export async function listProposals(db: Knex, f: ProposalFilter): Promise<TradeP
   return (await q).map(toProposal);
 }
 
+export interface PendingAt {
+  /** The instant the list is as of: a proposal created after it did not exist yet. */
+  readonly at: Date;
+  /** The business date the instant belongs to, for expiry: see validOnOrAfter. */
+  readonly date: IsoDate;
+  /**
+   * A proposal dated before this date was already expired on `date` (a proposal is valid on its
+   * business day only: effectiveStatus in the proposals service).
+   */
+  readonly validOnOrAfter: IsoDate;
+  readonly limit: number;
+}
+
+/**
+ * The proposals of a portfolio that were PENDING at the instant `at`, whatever their date and
+ * whatever became of them since: created at or before `at`, dated on or before `date` and not
+ * expired on it, and not decided at `at` (still PENDING or EXPIRED now, or reviewed after `at`).
+ * Returned with status PENDING, the status they had then; highest conviction first.
+ */
+export async function listProposalsPendingAt(db: Knex, portfolioId: string, q: PendingAt): Promise<TradeProposal[]> {
+  const rows: Row[] = await base(db)
+    .where('tp.portfolio_id', portfolioId)
+    .andWhere('tp.created_at', '<=', q.at)
+    .andWhere('tp.as_of_date', '<=', q.date)
+    .andWhere('tp.as_of_date', '>=', q.validOnOrAfter)
+    .andWhere((w) => {
+      void w.whereIn('tp.status', ['PENDING', 'EXPIRED']).orWhere('tp.reviewed_at', '>', q.at);
+    })
+    .orderBy([{ column: 'tp.conviction', order: 'desc' }, { column: 'tp.as_of_date', order: 'desc' }, { column: 'tp.id' }])
+    .limit(q.limit);
+  return rows.map((row) => ({ ...toProposal(row), status: 'PENDING' as const }));
+}
+
 /**
  * Locks the proposal `id` of the portfolio `portfolioId` (FOR UPDATE OF tp) until the transaction
  * ends, and reads it as of the lock; null when the portfolio holds no such proposal. Proposals are

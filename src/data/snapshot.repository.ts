@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Decimal } from '../domain/decimal';
 import type { DailyPnl, IsoDate, PnlSnapshot } from '../domain/types';
-import { decimal, isoDate, numeric, type Row } from './rows';
+import { count, decimal, isoDate, numeric, type Row } from './rows';
 
 const COLUMNS = [
   'id', 'date', 'position_id', 'portfolio_id', 'mark_price', 'unrealized_pnl_brl', 'unrealized_pnl_usd',
@@ -55,6 +55,32 @@ export async function previousSnapshots(
     .andWhere('date', '<', date)
     .orderBy([{ column: 'position_id' }, { column: 'date', order: 'desc' }]);
   return new Map(rows.map((r) => [String(r.position_id), toSnapshot(r)]));
+}
+
+/**
+ * The date of the latest snapshot of a position, null when it has none. A close may not be dated
+ * before it: the snapshots after the close date would stay in the daily series of a position that
+ * no longer existed then, and its daily P&L would no longer sum to its realized P&L.
+ */
+export async function latestSnapshotDate(db: Knex, positionId: string): Promise<IsoDate | null> {
+  const row = (await db('pnl_snapshots').max({ latest: 'date' }).where('position_id', positionId).first()) as Row | undefined;
+  return row?.latest === null || row?.latest === undefined ? null : isoDate(row.latest);
+}
+
+/** The number of snapshots of each position dated on or before `date`; positions without any are absent. */
+export async function countSnapshotsOnOrBefore(
+  db: Knex,
+  positionIds: readonly string[],
+  date: IsoDate,
+): Promise<Map<string, number>> {
+  if (positionIds.length === 0) return new Map();
+  const rows: Row[] = await db('pnl_snapshots')
+    .select('position_id')
+    .count({ n: '*' })
+    .whereIn('position_id', positionIds)
+    .andWhere('date', '<=', date)
+    .groupBy('position_id');
+  return new Map(rows.map((r) => [String(r.position_id), count(r.n)]));
 }
 
 /** Σ dailyPnl per date of a portfolio: its daily P&L series, oldest first. */

@@ -69,21 +69,21 @@ describe('resolvePeriod', () => {
 
 describe('splitByStrategy', () => {
   it('splits by normalized weights and gives the last strategy the remainder', () => {
-    // 100 × (1/3) / (3 × 1/3) = 33.333… → 33.33333333 twice; the last gets 100 − 66.66666666 = 33.33333334
+    // 100 × (1/3) / (3 × 1/3) = 33.333… → 33.3333 (the money scale) twice; the last gets 100 − 66.6666 = 33.3334
     const pieces = splitByStrategy({ strategyIds: [], strategyWeights: { C: 1 / 3, A: 1 / 3, B: 1 / 3 } }, dec(100));
     expect(pieces.map((p) => [p.strategyId, p.pnlBrl.toFixed()])).toEqual([
-      ['A', '33.33333333'],
-      ['B', '33.33333333'],
-      ['C', '33.33333334'],
+      ['A', '33.3333'],
+      ['B', '33.3333'],
+      ['C', '33.3334'],
     ]);
   });
 
   it('normalizes weights that do not sum to one', () => {
-    // weights 2 : 1 of 10 → X 6.666666666… rounded to 6.66666667, Y the remainder 3.33333333
+    // weights 2 : 1 of 10 → X 6.666666666… rounded to 6.6667, Y the remainder 3.3333
     const pieces = splitByStrategy({ strategyIds: ['X', 'Y'], strategyWeights: { X: 2, Y: 1 } }, dec(10));
     expect(pieces.map((p) => [p.strategyId, p.pnlBrl.toFixed()])).toEqual([
-      ['X', '6.66666667'],
-      ['Y', '3.33333333'],
+      ['X', '6.6667'],
+      ['Y', '3.3333'],
     ]);
   });
 
@@ -233,11 +233,11 @@ describe('computeAttribution', () => {
       expect([name, total.toFixed()]).toEqual([name, expected.toFixed()]);
     }
     expect(a.byTimeBucket.at(-1)?.cumulativePnlBrl.toFixed()).toBe(expected.toFixed());
-    // The 1/3 and 2 : 1 splits did not divide evenly: their pieces were rounded to 8 places and
-    // only the remainder rule makes them add up.
+    // The 1/3 and 2 : 1 splits did not divide evenly: their pieces were rounded to the money scale
+    // (4 places) and only the remainder rule makes them add up.
     const row = (id: string) => a.byStrategy.find((r) => r.strategyId === id)?.pnlBrl;
-    expect(row('RATES_BR_01')?.decimalPlaces()).toBe(8);
-    expect(row('INF_02')?.decimalPlaces()).toBe(8);
+    expect(row('RATES_BR_01')?.decimalPlaces()).toBe(4);
+    expect(row('INF_02')?.decimalPlaces()).toBe(4);
     expect(a.byStrategy.map((r) => r.strategyId)).toEqual([
       'CROSS_01',
       'FX_02',

@@ -1,6 +1,6 @@
 import { requirePositiveAum } from './book';
 import type { Decimal } from './decimal';
-import { dec, sum, ZERO } from './decimal';
+import { dec, MONEY_SCALE, sum, ZERO } from './decimal';
 import {
   addDays,
   daysBetween,
@@ -158,11 +158,12 @@ export const STRATEGY_FACTORS: Readonly<Record<string, Exclude<FactorTag, 'untag
 export const UNASSIGNED_STRATEGY = 'UNASSIGNED';
 
 /**
- * Decimal places a strategy split is rounded to. Stored P&L has 4 places; rounding the pieces to
- * a fixed scale keeps every addend short enough that 40-digit Decimal sums are exact, which is
- * what lets the breakdowns reconcile to the last digit (the last piece takes the remainder).
+ * Decimal places a strategy split is rounded to: the money scale, like every money figure served.
+ * Rounding the pieces to a fixed scale keeps every addend short enough that 40-digit Decimal sums
+ * are exact, which is what lets the breakdowns reconcile to the last digit (the last piece takes
+ * the remainder).
  */
-const SPLIT_DECIMAL_PLACES = 8;
+const SPLIT_DECIMAL_PLACES = MONEY_SCALE;
 
 /**
  * Volatility (as a fraction) below which a ratio over it is not reported: a constant series can
@@ -247,7 +248,7 @@ export interface InstrumentAttribution {
   readonly contributionPct: number;
   /** pnl / notional × 100. */
   readonly returnOnNotionalPct: number;
-  /** Calendar days from entryDate to closedAt, or to the range end while open. */
+  /** Calendar days from entryDate to closedAt when it closed within the range, else to the range end. */
   readonly holdingDays: number;
   readonly tradeType: TradeType;
 }
@@ -484,7 +485,9 @@ function attributeByInstrument(
       pnlBrl,
       contributionPct: contributionPct(pnlBrl),
       returnOnNotionalPct: percentOf(pnlBrl, p.notionalBrl),
-      holdingDays: Math.max(0, daysBetween(p.entryDate, p.closedAt ?? range.end)),
+      // A close after the range end is in the range's future: the position was open throughout,
+      // and a point-in-time attribution must not reveal when it closed.
+      holdingDays: Math.max(0, daysBetween(p.entryDate, p.closedAt !== null && p.closedAt <= range.end ? p.closedAt : range.end)),
       tradeType,
     }))
     .sort((a, b) => b.pnlBrl.comparedTo(a.pnlBrl) || (a.positionId < b.positionId ? -1 : 1));

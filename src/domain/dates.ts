@@ -53,6 +53,19 @@ export function previousBusinessDay(date: IsoDate): IsoDate {
   return d;
 }
 
+/**
+ * Business days (weekdays) after `from` up to and including `to`: how many a contract's count of
+ * business days to maturity has run down between the two dates. 0 when `to` is not after `from`.
+ */
+export function businessDaysBetween(from: IsoDate, to: IsoDate): number {
+  const days = daysBetween(from, to);
+  if (days <= 0) return 0;
+  const fullWeeks = Math.floor(days / 7);
+  let count = fullWeeks * 5;
+  for (let d = addDays(from, fullWeeks * 7 + 1); d <= to; d = addDays(d, 1)) if (!isWeekend(d)) count++;
+  return count;
+}
+
 export function startOfWeek(date: IsoDate): IsoDate {
   // ISO weeks start on Monday.
   const dow = (toUtc(date).getUTCDay() + 6) % 7;

@@ -20,9 +20,20 @@ export function sum(values: Iterable<Decimal>): Decimal {
   return total;
 }
 
-/** Rounds money to cents for storage and display; computation keeps full precision. */
+/**
+ * Decimal places of every stored and served money figure (P&L, costs, USD conversions, stress):
+ * the scale of the numeric(20,4) columns. One scale, so that a total served is the exact sum of
+ * the stored figures it adds up (src/domain/README.md, "Money scale").
+ */
+export const MONEY_SCALE = 4;
+
+/**
+ * Rounds a money figure to MONEY_SCALE, half to even, before it is stored or summed. Rounding here
+ * (not in Postgres, which rounds half away from zero when a value has more places than its column)
+ * means the value a service reports is the value the row holds.
+ */
 export function money(value: Decimal): Decimal {
-  return value.toDecimalPlaces(2, Decimal.ROUND_HALF_EVEN);
+  return value.toDecimalPlaces(MONEY_SCALE, Decimal.ROUND_HALF_EVEN);
 }
 
 export { Decimal };

@@ -42,6 +42,22 @@ export class PositionAlreadyClosed extends DomainError {
   }
 }
 
+/**
+ * Proposals asked for a date whose business day is over: a proposal is valid on its business day
+ * only, so they would read EXPIRED the moment they were created. Backfilling past signals is not
+ * a use of generateProposals; today's business day (or a date within it, such as a weekend after
+ * Friday) is.
+ */
+export class ProposalDateExpired extends DomainError {
+  readonly code = 'PROPOSAL_DATE_EXPIRED';
+  constructor(readonly asOf: string, readonly businessDay: string) {
+    super(
+      `Proposals of ${asOf} would be EXPIRED at once: a proposal is valid on its business day only, and the current one is ${businessDay}`,
+      { field: 'asOf', asOf, businessDay },
+    );
+  }
+}
+
 /** A pre-trade check failed; only an ADMIN may override it. */
 export class PreTradeLimitBreached extends DomainError {
   readonly code = 'PRE_TRADE_LIMIT_BREACHED';

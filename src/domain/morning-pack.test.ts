@@ -85,19 +85,19 @@ describe('buildMorningPack', () => {
     expect(JSON.parse(JSON.stringify(pack))).toEqual(pack);
   });
 
-  it('writes money as strings rounded to cents and ratios as numbers', () => {
+  it('writes money as strings at the money scale (4 places) and ratios as numbers', () => {
     const pack = buildMorningPack(packInput());
-    expect(pack.portfolioState.aumBrl).toBe('100000000.00');
+    expect(pack.portfolioState.aumBrl).toBe('100000000.0000');
     // gross 200M + 160M; net 200M − 160M
-    expect(pack.portfolioState.grossExposureBrl).toBe('360000000.00');
-    expect(pack.portfolioState.netExposureBrl).toBe('40000000.00');
+    expect(pack.portfolioState.grossExposureBrl).toBe('360000000.0000');
+    expect(pack.portfolioState.netExposureBrl).toBe('40000000.0000');
     expect(pack.portfolioState.grossLeverage).toBe(3.6);
-    // 1234.565 rounds half-even to 1234.56
-    expect(pack.portfolioState.unrealizedPnlBrl).toBe('1234.56');
+    // 1234.565 is already at the money scale: kept as 1234.5650, not rounded to cents
+    expect(pack.portfolioState.unrealizedPnlBrl).toBe('1234.5650');
     // 20 business days × 10,000 in November: MTD 200,000, today 10,000
-    expect(pack.portfolioState.pnlMtdBrl).toBe('200000.00');
-    expect(pack.portfolioState.pnlTodayBrl).toBe('10000.00');
-    expect(pack.pendingProposals.find((p) => p.ticker === 'DI1F29')?.suggestedNotionalBrl).toBe('12500000.50');
+    expect(pack.portfolioState.pnlMtdBrl).toBe('200000.0000');
+    expect(pack.portfolioState.pnlTodayBrl).toBe('10000.0000');
+    expect(pack.pendingProposals.find((p) => p.ticker === 'DI1F29')?.suggestedNotionalBrl).toBe('12500000.5000');
   });
 
   it('lists pending proposals by conviction, highest first', () => {

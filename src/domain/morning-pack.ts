@@ -1,6 +1,5 @@
 import type { Book } from './book';
-import type { Decimal } from './decimal';
-import { money } from './decimal';
+import { D, money, MONEY_SCALE, type Decimal } from './decimal';
 import { daysBetween } from './dates';
 import type { RiskAlert, RiskCheckName, RiskLive } from './risk';
 import type {
@@ -16,7 +15,8 @@ import { assertNever } from './types';
 
 /*
  * The morning pack is stored in a jsonb column and served as stored, so every section is plain
- * JSON data: money is a string rounded to cents (`"1234567.89"`), ratios and percentages are
+ * JSON data: money is a string at the money scale (`"1234567.8900"`, src/domain/README.md), the
+ * figures the book serves,, ratios and percentages are
  * numbers (`...Pct`: 1.23 means 1.23%; leverage in × AUM), optional fields are left out rather
  * than set to undefined. JSON.parse(JSON.stringify(pack)) deep-equals the pack.
  */
@@ -37,7 +37,7 @@ export interface MorningPackInput {
   readonly book: Book;
   /** Live risk as of the briefing date. */
   readonly risk: RiskLive;
-  /** Proposals PENDING on the briefing date. */
+  /** Proposals pending at the briefing time, whatever their date (created by then, not decided by then, not expired). */
   readonly pendingProposals: readonly TradeProposal[];
   readonly stalePrices: readonly StalePrice[];
   /** Latest values of the tracked series (SELIC, IPCA 12m, USDBRL, Fed funds, UST 10y, VIX...). */
@@ -78,7 +78,7 @@ export interface PendingProposalSummary {
   readonly ticker: string;
   readonly assetClass: AssetClass;
   readonly direction: Direction;
-  /** BRL, cents. */
+  /** BRL, at the money scale. */
   readonly suggestedNotionalBrl: string;
   /** 0..1 */
   readonly conviction: number;
@@ -95,7 +95,7 @@ export interface AssetClassState {
   readonly unrealizedPnlBrl: string;
 }
 
-/** The book summary at the briefing date; money in BRL (USD where named), cents. */
+/** The book summary at the briefing date; money in BRL (USD where named), at the money scale. */
 export interface PortfolioStateSection {
   readonly asOf: IsoDate;
   readonly aumBrl: string;
@@ -218,9 +218,12 @@ function unavailable(reason: string): UnavailableSection {
   return { available: false, reason };
 }
 
-/** Money for a stored document: rounded half-even to cents, plain notation (never `1e+21`). */
-function cents(value: Decimal): string {
-  return money(value).toFixed(2);
+/**
+ * Money for a stored document: at the money scale the book's figures are stored and served at
+ * (so a pack's totals are the book's, digit for digit), plain notation (never `1e+21`).
+ */
+function moneyText(value: Decimal): string {
+  return money(value).toFixed(MONEY_SCALE);
 }
 
 function summarizeProposal(p: TradeProposal): PendingProposalSummary {
@@ -229,7 +232,7 @@ function summarizeProposal(p: TradeProposal): PendingProposalSummary {
     ticker: p.ticker,
     assetClass: p.assetClass,
     direction: p.direction,
-    suggestedNotionalBrl: cents(p.suggestedNotionalBrl),
+    suggestedNotionalBrl: moneyText(p.suggestedNotionalBrl),
     conviction: p.conviction,
     signalSource: p.signalSource,
     isFlip: p.isFlip,
@@ -242,25 +245,25 @@ function portfolioStateOf(book: Book): PortfolioStateSection {
   const s = book.summary;
   return {
     asOf: book.asOf,
-    aumBrl: cents(s.aumBrl),
-    grossExposureBrl: cents(s.grossExposureBrl),
-    netExposureBrl: cents(s.netExposureBrl),
+    aumBrl: moneyText(s.aumBrl),
+    grossExposureBrl: moneyText(s.grossExposureBrl),
+    netExposureBrl: moneyText(s.netExposureBrl),
     grossLeverage: s.grossLeverage,
     netLeverage: s.netLeverage,
     openPositions: s.openPositions,
-    unrealizedPnlBrl: cents(s.unrealizedPnlBrl),
-    unrealizedPnlUsd: cents(s.unrealizedPnlUsd),
-    realizedPnlBrl: cents(s.realizedPnlBrl),
-    realizedPnlUsd: cents(s.realizedPnlUsd),
-    pnlTodayBrl: cents(s.pnlTodayBrl),
-    pnlMtdBrl: cents(s.pnlMtdBrl),
-    pnlYtdBrl: cents(s.pnlYtdBrl),
+    unrealizedPnlBrl: moneyText(s.unrealizedPnlBrl),
+    unrealizedPnlUsd: moneyText(s.unrealizedPnlUsd),
+    realizedPnlBrl: moneyText(s.realizedPnlBrl),
+    realizedPnlUsd: moneyText(s.realizedPnlUsd),
+    pnlTodayBrl: moneyText(s.pnlTodayBrl),
+    pnlMtdBrl: moneyText(s.pnlMtdBrl),
+    pnlYtdBrl: moneyText(s.pnlYtdBrl),
     closedToday: s.closedToday,
     byAssetClass: book.byAssetClass.map((row) => ({
       assetClass: row.assetClass,
       count: row.count,
-      grossNotionalBrl: cents(row.grossNotionalBrl),
-      unrealizedPnlBrl: cents(row.unrealizedPnlBrl),
+      grossNotionalBrl: moneyText(row.grossNotionalBrl),
+      unrealizedPnlBrl: moneyText(row.unrealizedPnlBrl),
     })),
   };
 }
@@ -423,9 +426,12 @@ function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
-/** "BRL 1,234,567.89" from a Decimal or a cents string, without going through a float. */
+/**
+ * "BRL 1,234,567.89" from a Decimal or a money string, without going through a float: the
+ * narrative is for people and shows cents; the sections keep the money scale.
+ */
 function formatBrl(value: Decimal | string): string {
-  const text = typeof value === 'string' ? value : cents(value);
+  const text = new D(value).toFixed(2);
   const negative = text.startsWith('-');
   const [whole = '0', fraction = '00'] = (negative ? text.slice(1) : text).split('.');
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');

@@ -1,4 +1,4 @@
-import { D, ZERO, type Decimal } from './decimal';
+import { D, money, ZERO, type Decimal } from './decimal';
 import type { AssetClass, Direction } from './types';
 import { assertNever } from './types';
 
@@ -90,7 +90,11 @@ export function costBpsFor(ticker: string): Decimal {
   return new D(matchByTicker(COST_BPS, ticker) ?? DEFAULT_COST_BPS);
 }
 
-/** One side's transaction cost: |notional| × bps / 10000. Charged on entry and again on exit. */
+/**
+ * One side's transaction cost: |notional| × bps / 10000, at the money scale (a 0.6 bps cost on a
+ * notional in cents has 7 places). Charged on entry and again on exit: both sides round alike,
+ * so a closed position's total cost is exactly twice its entry cost.
+ */
 export function transactionCost(notionalBrl: Decimal, costBps: Decimal): Decimal {
-  return notionalBrl.abs().times(costBps).div(10_000);
+  return money(notionalBrl.abs().times(costBps).div(10_000));
 }

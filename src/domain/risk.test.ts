@@ -1,7 +1,9 @@
-import { dec, money } from './decimal';
+import { businessDaysBetween } from './dates';
+import { dec, sum } from './decimal';
+import { puFromRate } from './pricing';
 import { InvalidInput } from './errors';
 import type { RiskInput } from './risk';
-import { computeRiskLive, DEFAULT_RISK_LIMITS, STRESS_SCENARIOS, toRiskSnapshot } from './risk';
+import { computeRiskLive, DEFAULT_RISK_LIMITS, shockPnl, STRESS_SCENARIOS, toRiskSnapshot } from './risk';
 import { businessDates, makeDailyPnl, makePosition } from './test-factories';
 import type { DailyPnl, Position } from './types';
 
@@ -177,9 +179,15 @@ describe('computeRiskLive: stress tests', () => {
       notionalBrl: dec(50_000_000),
       ratePct: dec(10),
       businessDays: 252,
+      // Marked at the PU of its traded rate, on its entry day: the current rate is 10% too.
+      entryPrice: puFromRate(10, 252),
+      currentPrice: puFromRate(10, 252),
     }),
     makePosition({ ticker: 'DOL_F27', assetClass: 'FX', direction: 'LONG', notionalBrl: dec(1_000_000) }),
-    makePosition({ ticker: 'DI1F29', assetClass: 'RATES', direction: 'LONG', notionalBrl: dec(1_000_000) }),
+    makePosition({
+      ticker: 'DI1F29', assetClass: 'RATES', direction: 'LONG', notionalBrl: dec(1_000_000),
+      entryPrice: dec(100_000), currentPrice: dec(100_000),
+    }),
     makePosition({ ticker: 'XYZ', assetClass: 'CREDIT', direction: 'LONG', notionalBrl: dec(7_000_000) }),
   ];
 
@@ -214,21 +222,93 @@ describe('computeRiskLive: stress tests', () => {
     expect(byTicker.get('IBOV_FUT')?.pnlBrl.toFixed()).toBe('-1500000');
     // LONG (receive fixed) DI1F27 at 10%, 252 du, DI_PRE +2pp:
     //   PU(12%) − PU(10%) = 100000/1.12 − 100000/1.10 = −2000/1.232 = −1623.3766233766
-    //   × 50M / 100000 = −811,688.3116883117
+    //   × 50M / 100000 = −811,688.3116883117 → −811,688.3117 at the money scale
     expect(byTicker.get('DI1F27')).toMatchObject({ factor: 'DI_PRE', method: 'RATE_MOVE', shockPct: 2 });
-    expect(money(byTicker.get('DI1F27')?.pnlBrl ?? dec(0)).toFixed(2)).toBe('-811688.31');
+    expect(byTicker.get('DI1F27')?.pnlBrl.toFixed()).toBe('-811688.3117');
     // DOL_F27 maps to USDBRL by prefix: LONG 1M × +15% = +150,000
     expect(byTicker.get('DOL_F27')).toMatchObject({ factor: 'USDBRL', method: 'NOTIONAL_RETURN' });
     expect(byTicker.get('DOL_F27')?.pnlBrl.toFixed()).toBe('150000');
     // A RATES position without rate data takes the rate rise as a one-year-duration price fall:
-    //   LONG 1M × −2% = −20,000 (a receive-fixed LONG loses when rates rise)
+    //   −PU 100,000 × 2% × 1M / 100000 = −20,000 (a receive-fixed LONG loses when rates rise)
     expect(byTicker.get('DI1F29')).toMatchObject({ method: 'RATE_MOVE_UNIT_DURATION' });
     expect(byTicker.get('DI1F29')?.pnlBrl.toFixed()).toBe('-20000');
     // An instrument no factor matches is not shocked
     expect(byTicker.has('XYZ')).toBe(false);
-    // total −3,000,000 − 1,500,000 − 811,688.31 (repricing rounded to cents) + 150,000 − 20,000 = −5,181,688.31
-    expect(money(taper.pnlBrl).toFixed(2)).toBe('-5181688.31');
-    expect(taper.pnlPctOfAum).toBeCloseTo(-5.18168831, 9);
+    // total −3,000,000 − 1,500,000 − 811,688.3117 + 150,000 − 20,000 = −5,181,688.3117: the sum of the rows
+    expect(taper.pnlBrl.toFixed()).toBe('-5181688.3117');
+    expect(taper.pnlBrl.eq(sum(taper.contributions.map((c) => c.pnlBrl)))).toBe(true);
+    expect(taper.pnlPctOfAum).toBeCloseTo(-5.1816883117, 9);
+  });
+});
+
+describe('stress from the current mark, one hand-computed case per asset class', () => {
+  it('counts the business days a RATES contract has run down from its entry to its mark', () => {
+    // Mon 2026-11-02 → Mon 2026-11-16: Tue..Fri (4) + Mon..Fri (5) + Mon (1) = 10 weekdays
+    expect(businessDaysBetween('2026-11-02', '2026-11-16')).toBe(10);
+    // Fri → Mon: the weekend does not count
+    expect(businessDaysBetween('2026-11-06', '2026-11-09')).toBe(1);
+    expect(businessDaysBetween('2026-11-09', '2026-11-09')).toBe(0);
+    expect(businessDaysBetween('2026-11-09', '2026-11-02')).toBe(0);
+  });
+
+  it('RATES: reprices the current PU at its implied rate plus the shock, with the business days left at the mark', () => {
+    // LONG (receive fixed) 50M, 262 du at entry on 2026-11-02, marked at PU 90,000 on 2026-11-16:
+    //   du = 262 − 10 = 252, so the implied rate is 100000 / 90000 − 1 = 11.1111...% (exponent 1);
+    //   +2pp: PU' = 100000 / (1 + 0.1311111...) = 100000 × 450 / 509 = 88,408.6444007859
+    //   pnl = (PU' − 90,000) × 50M / 100000 = −810,000 × 500 / 509 = −795,677.7996070727 → −795,677.7996
+    // The entry's rate and du (11%, 262) would give another figure: the mark is what is shocked.
+    const di = makePosition({
+      ticker: 'DI1F28', assetClass: 'RATES', direction: 'LONG', notionalBrl: dec(50_000_000),
+      ratePct: dec(11), businessDays: 262, entryDate: '2026-11-02', entryPrice: puFromRate(11, 262),
+      currentPrice: dec(90_000), lastMarkDate: '2026-11-16',
+    });
+    expect(shockPnl(di, 2)).toEqual({ method: 'RATE_MOVE', pnlBrl: dec('-795677.7996') });
+    // The same SHORT gains the same amount.
+    expect(shockPnl({ ...di, direction: 'SHORT' }, 2).pnlBrl.toFixed()).toBe('795677.7996');
+    // At or past maturity (du ≤ 0) nothing is left to reprice.
+    expect(shockPnl({ ...di, businessDays: 10 }, 2)).toEqual({ method: 'RATE_MOVE', pnlBrl: dec(0) });
+  });
+
+  it('RATES without rate data: a one-year duration on the current PU', () => {
+    // LONG 1M marked at PU 95,000, +2pp: −95,000 × 2% × 1M / 100000 = −19,000
+    const di = makePosition({
+      ticker: 'DI1F29', assetClass: 'RATES', direction: 'LONG', notionalBrl: dec(1_000_000),
+      entryPrice: dec(94_000), currentPrice: dec(95_000),
+    });
+    expect(shockPnl(di, 2)).toEqual({ method: 'RATE_MOVE_UNIT_DURATION', pnlBrl: dec(-19_000) });
+  });
+
+  it.each([
+    // FX: SHORT USDBRL 20M entered at 5.00, marked 5.50; +15%: −20M × (5.5 / 5) × 15% = −3,300,000
+    ['FX', 'USDBRL', 'SHORT', 20_000_000, '5', '5.5', 15, '-3300000'],
+    // EQUITY: LONG IBOV_FUT 10M at 120,000, marked 132,000; −15%: 10M × 1.1 × −15% = −1,650,000
+    ['EQUITY', 'IBOV_FUT', 'LONG', 10_000_000, '120000', '132000', -15, '-1650000'],
+    // INFLATION: LONG NTN_B 15M at 4,000, marked 4,200; −8%: 15M × 1.05 × −8% = −1,260,000
+    ['INFLATION', 'NTN_B_2035', 'LONG', 15_000_000, '4000', '4200', -8, '-1260000'],
+    // SOVEREIGN: LONG UST10Y 10M at 100, marked 98; +1%: 10M × 0.98 × 1% = +98,000
+    ['SOVEREIGN', 'UST10Y', 'LONG', 10_000_000, '100', '98', 1, '98000'],
+    // CREDIT: SHORT CDS_BR 5M at 200 bps, marked 150; +40%: −5M × 0.75 × 40% = −1,500,000
+    ['CREDIT', 'CDS_BR_5Y', 'SHORT', 5_000_000, '200', '150', 40, '-1500000'],
+    // CROSS_ASSET with a price factor: LONG 3M at 80, marked 81; −40%: 3M × 1.0125 × −40% = −1,215,000
+    ['CROSS_ASSET', 'OIL_BASKET', 'LONG', 3_000_000, '80', '81', -40, '-1215000'],
+    // Rounded to the money scale: LONG 1M at 3, marked 1; +10%: 1M × (1/3) × 10% = 33,333.33333... → 33,333.3333
+    ['EQUITY', 'ES', 'LONG', 1_000_000, '3', '1', 10, '33333.3333'],
+  ] as const)('%s: the shock moves the current price of %s (NOTIONAL_RETURN)', (assetClass, ticker, direction, notional, entry, current, shock, expected) => {
+    const position = makePosition({
+      ticker, assetClass, direction, notionalBrl: dec(notional), entryPrice: dec(entry), currentPrice: dec(current),
+    });
+    expect(shockPnl(position, shock)).toEqual({ method: 'NOTIONAL_RETURN', pnlBrl: dec(expected) });
+  });
+
+  it('a scenario sums the contributions it lists, each from the mark', () => {
+    const positions = [
+      makePosition({ ticker: 'USDBRL', assetClass: 'FX', direction: 'SHORT', notionalBrl: dec(20_000_000), entryPrice: dec(5), currentPrice: dec('5.5') }),
+      makePosition({ ticker: 'ES', assetClass: 'EQUITY', direction: 'LONG', notionalBrl: dec(1_000_000), entryPrice: dec(3), currentPrice: dec(1) }),
+    ];
+    const covid = riskOf({ positions }).stress.find((s) => s.scenarioId === 'COVID_2020');
+    // USDBRL +20%: −20M × 1.1 × 20% = −4,400,000; SP500 −30%: 1M × (1/3) × −30% = −100,000 exactly
+    expect(covid?.contributions.map((c) => [c.ticker, c.pnlBrl.toFixed()])).toEqual([['USDBRL', '-4400000'], ['ES', '-100000']]);
+    expect(covid?.pnlBrl.toFixed()).toBe('-4500000');
   });
 });
 

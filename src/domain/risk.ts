@@ -1,4 +1,5 @@
-import { exposureOf, requirePositiveAum, signedNotional } from './book';
+import { exposureOf, requirePositiveAum } from './book';
+import { businessDaysBetween } from './dates';
 import type { Decimal } from './decimal';
 import { dec, money, sum, ZERO } from './decimal';
 import { matchByTicker, PU_FACE, puFromRate, sign } from './pricing';
@@ -225,9 +226,9 @@ export const STRESS_FACTOR_BY_TICKER: Readonly<Record<string, StressFactor>> = {
 };
 
 /**
- * How a shock became P&L: RATE_MOVE repriced the PU at the shocked rate; RATE_MOVE_UNIT_DURATION
+ * How a shock became P&L: RATE_MOVE repriced the current PU at the shocked rate; RATE_MOVE_UNIT_DURATION
  * applied a rate shock to a RATES position without rate data as a price move of a one-year
- * duration (ΔPU/PU ≈ −Δr); NOTIONAL_RETURN applied the shock as a return on the signed notional.
+ * duration on its current PU (ΔPU/PU ≈ −Δr); NOTIONAL_RETURN moved the current price by the shock.
  */
 export type StressMethod = 'RATE_MOVE' | 'RATE_MOVE_UNIT_DURATION' | 'NOTIONAL_RETURN';
 
@@ -471,30 +472,46 @@ function runStress(scenario: StressScenario, positions: readonly Position[], aum
 }
 
 /**
- * P&L of one position under one shock.
- * A RATES position with a rate and business days is repriced: the shock moves its rate by
- * shockPct percentage points, pnl = (PU(r + Δ) − PU(r)) × notional / 100000 × sign, so a LONG
- * (receive fixed) loses when rates rise. r is the traded rate (ratePct), the only rate stored.
- * A RATES position without rate data cannot be repriced; taking the rate shock as a return on
- * notional would read a rate rise as a PU rise (a gain for a receive-fixed LONG, the wrong sign),
- * so it is taken as a price move of a one-year duration instead: −notional × sign × Δr / 100.
- * Everything else takes the shock as a return on the signed notional: notional × sign × shockPct / 100.
- * `method` shows which treatment each contribution got.
+ * P&L of one position under one shock, from its current mark (`currentPrice` as of
+ * `lastMarkDate`): a scenario moves today's market, not the market of the entry day. The formulas,
+ * their sources and a worked case per asset class are in src/domain/README.md ("Stress").
+ *
+ * - RATES with a rate and business days (RATE_MOVE): du = business days to maturity at the mark
+ *   date (businessDays at entry − weekdays elapsed from entry to the mark); the current rate is
+ *   implied from the current PU, r = ((100000 / PU)^(252/du) − 1) × 100; the shock moves it by
+ *   shockPct percentage points: pnl = (PU(r + Δ, du) − PU) × notional / 100000 × sign, so a LONG
+ *   (receive fixed) loses when rates rise. At or past maturity (du ≤ 0) there is no rate risk left.
+ * - RATES without rate data (RATE_MOVE_UNIT_DURATION): cannot be repriced; taking the rate shock as
+ *   a return on notional would read a rate rise as a PU rise (a gain for a receive-fixed LONG, the
+ *   wrong sign), so it is a price move of a one-year duration on the current PU:
+ *   pnl = −PU × Δr / 100 × notional / 100000 × sign.
+ * - Everything else (NOTIONAL_RETURN): the current price moves by shockPct %, and P&L is linear in
+ *   the price (notional × (price / entry − 1) × sign), so pnl = notional × sign × (current / entry)
+ *   × shockPct / 100: the shock applied to the position's current value, not its entry notional.
+ *
+ * Every contribution is at the money scale, so a scenario's total is the sum of what it lists.
  */
-function shockPnl(position: Position, shockPct: number): { method: StressMethod; pnlBrl: Decimal } {
+export function shockPnl(
+  position: Pick<Position, 'assetClass' | 'direction' | 'notionalBrl' | 'entryPrice' | 'entryDate' | 'currentPrice' | 'lastMarkDate' | 'ratePct' | 'businessDays'>,
+  shockPct: number,
+): { method: StressMethod; pnlBrl: Decimal } {
+  const s = sign(position.direction);
+  const current = position.currentPrice;
+  const shock = dec(shockPct);
   const { ratePct, businessDays } = position;
   if (position.assetClass === 'RATES' && ratePct !== null && businessDays !== null) {
-    const before = puFromRate(ratePct, businessDays);
-    const after = puFromRate(ratePct.plus(dec(shockPct)), businessDays);
-    return {
-      method: 'RATE_MOVE',
-      // Repricing divides by a power of (1 + r): round to cents, a stress figure has no more precision.
-      pnlBrl: money(after.minus(before).times(position.notionalBrl).div(PU_FACE).times(sign(position.direction))),
-    };
+    const du = businessDays - businessDaysBetween(position.entryDate, position.lastMarkDate ?? position.entryDate);
+    if (du <= 0) return { method: 'RATE_MOVE', pnlBrl: ZERO };
+    const currentRatePct = PU_FACE.div(current).pow(dec(252).div(du)).minus(1).times(100);
+    const shocked = puFromRate(currentRatePct.plus(shock), du);
+    return { method: 'RATE_MOVE', pnlBrl: money(shocked.minus(current).times(position.notionalBrl).div(PU_FACE).times(s)) };
   }
-  const asReturn = signedNotional(position).times(dec(shockPct)).div(100);
-  if (position.assetClass === 'RATES') return { method: 'RATE_MOVE_UNIT_DURATION', pnlBrl: asReturn.neg() };
-  return { method: 'NOTIONAL_RETURN', pnlBrl: asReturn };
+  if (position.assetClass === 'RATES') {
+    const pnl = current.times(shock).div(100).times(position.notionalBrl).div(PU_FACE).times(s).neg();
+    return { method: 'RATE_MOVE_UNIT_DURATION', pnlBrl: money(pnl) };
+  }
+  const pnl = position.notionalBrl.times(s).times(current.div(position.entryPrice)).times(shock).div(100);
+  return { method: 'NOTIONAL_RETURN', pnlBrl: money(pnl) };
 }
 
 function checkLimits(

@@ -86,7 +86,7 @@ export class InstrumentAttribution {
   @Field(() => Float, { description: "P&L / the position's own notional, %." })
   returnOnNotionalPct!: number;
 
-  @Field(() => Int, { description: 'Calendar days from entry to close, or to the end of the range while open.' })
+  @Field(() => Int, { description: 'Calendar days from entry to its close when it closed within the range, else to the end of the range: a close after the range is not revealed.' })
   holdingDays!: number;
 
   @Field(() => TradeTypeEnum)

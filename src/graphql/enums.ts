@@ -61,8 +61,10 @@ registerEnumType(TimeBucketGranularityEnum, {
 registerEnumType(StressMethodEnum, {
   name: 'StressMethod',
   description:
-    'How a shock became P&L: RATE_MOVE repriced the PU at the shocked rate; RATE_MOVE_UNIT_DURATION took a rate ' +
-    'shock on a RATES position without rate data as a one-year-duration price move; NOTIONAL_RETURN took the ' +
-    'shock as a return on the signed notional.',
+    'How a shock became P&L, always from the current mark (currentPrice as of lastMarkDate), never the entry: ' +
+    'RATE_MOVE repriced the current PU at the rate it implies plus the shock, with the business days left at the ' +
+    'mark date; RATE_MOVE_UNIT_DURATION took a rate shock on a RATES position without rate data as a ' +
+    'one-year-duration move of the current PU; NOTIONAL_RETURN moved the current price by the shock ' +
+    '(notional × sign × current / entry × shock).',
 });
 registerEnumType(FactorTagEnum, { name: 'FactorTag', description: 'The factor a strategy harvests; UNTAGGED for unknown strategies.' });

@@ -23,10 +23,10 @@ export class PositionMark {
   @Field(() => Boolean, { description: 'True when the close is more than 3 days old, or no price existed.' })
   stale!: boolean;
 
-  @Field(() => DecimalScalar)
+  @Field(() => DecimalScalar, { description: 'As stored on the position and its snapshot: BRL, 4 decimal places.' })
   unrealizedPnlBrl!: string;
 
-  @Field(() => DecimalScalar)
+  @Field(() => DecimalScalar, { description: 'As stored on the day\'s snapshot: BRL, 4 decimal places.' })
   dailyPnlBrl!: string;
 }
 
@@ -44,10 +44,12 @@ export class MarkToMarketResult {
   @Field(() => [PositionMark])
   marks!: PositionMark[];
 
-  @Field(() => DecimalScalar, { description: 'Σ daily P&L of the day, measured against the previous day.' })
+  @Field(() => DecimalScalar, {
+    description: 'Σ daily P&L of the day, measured against the previous day: exactly the sum of the snapshots stored.',
+  })
   dailyPnlBrl!: string;
 
-  @Field(() => DecimalScalar)
+  @Field(() => DecimalScalar, { description: 'Σ unrealized P&L of the marks: exactly the sum of the snapshots stored.' })
   unrealizedPnlBrl!: string;
 
   @Field(() => Int)

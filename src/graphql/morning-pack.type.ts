@@ -29,7 +29,11 @@ export class ActionItem {
   check!: string | null;
 }
 
-@ObjectType({ description: 'A proposal PENDING on the briefing date, as the pack recorded it.' })
+@ObjectType({
+  description:
+    'A proposal pending at the briefing time, whatever its date (a Sunday pack lists Friday\'s proposals): created ' +
+    'by then, not decided by then, not expired on the briefing date. As the pack recorded it.',
+})
 export class PendingProposalSummary {
   @Field(() => ID)
   proposalId!: string;
@@ -43,7 +47,7 @@ export class PendingProposalSummary {
   @Field(() => DirectionEnum)
   direction!: string;
 
-  @Field(() => DecimalScalar, { description: 'BRL, rounded to cents.' })
+  @Field(() => DecimalScalar, { description: 'BRL, at 4 decimal places.' })
   suggestedNotionalBrl!: string;
 
   @Field(() => Float, { description: '0..1' })
@@ -62,7 +66,7 @@ export class PendingProposalSummary {
   rationale!: string;
 }
 
-@ObjectType({ description: 'Exposure of one asset class in the portfolio state of a morning pack. Money in BRL, cents.' })
+@ObjectType({ description: 'Exposure of one asset class in the portfolio state of a morning pack. Money in BRL, at 4 decimal places.' })
 export class AssetClassState {
   @Field(() => AssetClassEnum)
   assetClass!: string;
@@ -77,7 +81,7 @@ export class AssetClassState {
   unrealizedPnlBrl!: string;
 }
 
-@ObjectType({ description: 'The book summary at the briefing date. Money in BRL (USD where named), rounded to cents.' })
+@ObjectType({ description: 'The book summary at the briefing date, as the book serves it. Money in BRL (USD where named), at 4 decimal places.' })
 export class PortfolioStateSection {
   @Field(() => DateScalar)
   asOf!: string;
@@ -206,7 +210,7 @@ export class MorningPack {
   @Field(() => [ActionItem], { description: 'CRITICAL first; within a priority: risk, proposals, data quality.' })
   actionItems!: readonly ActionItem[];
 
-  @Field(() => [PendingProposalSummary], { description: 'Highest conviction first.' })
+  @Field(() => [PendingProposalSummary], { description: 'Every proposal pending at the briefing time, whatever its date; highest conviction first.' })
   pendingProposals!: readonly PendingProposalSummary[];
 
   @Field(() => PortfolioStateSection)

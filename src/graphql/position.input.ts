@@ -80,7 +80,12 @@ export class ClosePositionInput {
   @Bounded({ numeric: NUMERIC.price })
   closePrice!: Decimal;
 
-  @Field(() => DateScalar, { nullable: true, description: 'Defaults to today.' })
+  @Field(() => DateScalar, {
+    nullable: true,
+    description:
+      'Defaults to today. Not after today, not before the entry date, and not before the position\'s latest ' +
+      'snapshot (BAD_USER_INPUT on closeDate): stored history is not rewritten.',
+  })
   closeDate?: string | null;
 
   @Field(() => String, { nullable: true, description: `Outcome notes, journaled as a NOTE (at most ${TEXT_MAX_LENGTH} characters).` })
@@ -123,7 +128,7 @@ export class MarkToMarketInput {
   @Field(() => ID, { description: 'Portfolio id or code.' })
   portfolioId!: string;
 
-  @Field(() => DateScalar, { nullable: true, description: 'Defaults to today.' })
+  @Field(() => DateScalar, { nullable: true, description: 'Defaults to today. Not before any open position\'s last mark.' })
   asOf?: string | null;
 
   @Field(() => [PriceOverrideInput], { nullable: true, description: `Manual prices; they win over market closes. At most ${PRICE_OVERRIDES_MAX}.` })

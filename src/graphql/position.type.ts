@@ -79,10 +79,10 @@ export class Position {
   @Field(() => JSONObjectScalar, { nullable: true, description: 'Weights by strategy id (normalized where used).' })
   strategyWeights!: Record<string, number> | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Notes given at entry. Outcome notes are journal NOTE entries: closing does not rewrite them.' })
   notes!: string | null;
 
-  @Field(() => Int, { description: 'Incremented on every change of the row.' })
+  @Field(() => Int, { description: 'Incremented on every change of the row. In a book or risk as of a past date: 1 + the position\'s snapshots up to that date, so that later changes do not show.' })
   version!: number;
 }
 

@@ -118,7 +118,13 @@ export class GenerateProposalsInput {
   @Field(() => ID)
   portfolioId!: string;
 
-  @Field(() => DateScalar, { nullable: true })
+  @Field(() => DateScalar, {
+    nullable: true,
+    description:
+      'Date of the proposals; defaults to today. It must fall within the current business day (today, or a ' +
+      'weekend date after Friday): proposals of an earlier one would read EXPIRED at once, so such a date is ' +
+      'refused with PROPOSAL_DATE_EXPIRED rather than backfilled.',
+  })
   asOf?: string | null;
 
   @Field(() => [SignalInput], { description: `At most ${SIGNALS_MAX}.` })

@@ -64,7 +64,7 @@ export class ProposalResolver {
     return proposals.rejectProposal(ctx.services, requireActor(ctx), input);
   }
 
-  @Mutation(() => GenerateProposalsResult, { description: 'Turns model signals into PENDING proposals.' })
+  @Mutation(() => GenerateProposalsResult, { description: 'Turns model signals into PENDING proposals of the current business day (a past asOf: PROPOSAL_DATE_EXPIRED).' })
   generateProposals(
     @Ctx() ctx: Context,
     @Arg('input', () => GenerateProposalsInput) input: GenerateProposalsInput,

@@ -123,7 +123,7 @@ export class Concentration {
   top3PctOfGross!: number;
 }
 
-@ObjectType({ description: "One position's P&L under a stress scenario." })
+@ObjectType({ description: "One position's P&L under a stress scenario, from its current mark (see StressMethod), at 4 decimal places." })
 export class StressContribution {
   @Field(() => ID)
   positionId!: string;
@@ -146,7 +146,11 @@ export class StressContribution {
   pnlBrl!: Decimal;
 }
 
-@ObjectType({ description: 'A historical stress scenario applied to the open positions.' })
+@ObjectType({
+  description:
+    'A historical stress scenario applied to the open positions by a factor model: each ticker moves with one ' +
+    'factor (DI_PRE, USDBRL, NTN_B, IBOV, UST, SP500, CDS_BR, OIL), shocked from its current mark.',
+})
 export class StressTest {
   @Field(() => String, { description: 'Stable scenario id, e.g. COVID_2020.' })
   scenarioId!: string;
@@ -154,7 +158,7 @@ export class StressTest {
   @Field(() => String)
   name!: string;
 
-  @Field(() => DecimalScalar, { description: 'Scenario P&L, BRL; negative is a loss.' })
+  @Field(() => DecimalScalar, { description: 'Scenario P&L, BRL; negative is a loss. The sum of the contributions.' })
   pnlBrl!: Decimal;
 
   @Field(() => Float, { description: 'Scenario P&L, % of AUM; negative is a loss.' })

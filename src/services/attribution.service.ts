@@ -5,7 +5,7 @@ import {
 import { today, type Clock } from '../domain/dates';
 import { InvalidInput } from '../domain/errors';
 import type { IsoDate, Position } from '../domain/types';
-import { listPositions } from '../data/position.repository';
+import { findPositionsByIds, listPositions } from '../data/position.repository';
 import { findProposalsByIds } from '../data/proposal.repository';
 import { dailyPnlSeries, sumPnlByPosition } from '../data/snapshot.repository';
 import type { Actor } from './access';
@@ -34,6 +34,18 @@ async function tradeTypes(db: Knex, positions: readonly Position[]): Promise<Map
   );
 }
 
+/**
+ * `active` plus every position that has P&L in the range without being active in it. closePosition
+ * refuses a close dated before a stored snapshot, but rows written before that rule (a close
+ * back-dated under later marks) leave snapshots after the close date: their P&L is in the period,
+ * so their position is too, and the breakdowns still reconcile instead of failing the whole read.
+ */
+async function withPositionsOfPnl(db: Knex, active: Position[], pnl: ReadonlyMap<string, unknown>): Promise<Position[]> {
+  const listed = new Set(active.map((p) => p.id));
+  const missing = [...pnl.keys()].filter((id) => !listed.has(id));
+  return missing.length === 0 ? active : [...active, ...(await findPositionsByIds(db, missing))];
+}
+
 export async function getAttribution(db: Knex, clock: Clock, actor: Actor, q: AttributionQuery): Promise<Attribution> {
   const asOf = v.notAfter('asOf', v.date('asOf', q.asOf ?? today(clock)), today(clock));
   const portfolio = await readablePortfolio(db, actor, q.portfolioId);
@@ -50,11 +62,15 @@ export async function getAttribution(db: Knex, clock: Clock, actor: Actor, q: At
   // make the two sums disagree (computeAttribution refuses that) or give P&L to an unlisted position.
   const { positions, pnlByPosition, dailyPnl } = await db.transaction(
     // One after the other: a transaction is one connection, and pg deprecates overlapping queries on it.
-    async (trx) => ({
-      positions: await listPositions(trx, { portfolioIds: [portfolio.id], activeBetween: period }),
-      pnlByPosition: await sumPnlByPosition(trx, portfolio.id, period),
-      dailyPnl: await dailyPnlSeries(trx, portfolio.id, period),
-    }),
+    async (trx) => {
+      const active = await listPositions(trx, { portfolioIds: [portfolio.id], activeBetween: period });
+      const sums = await sumPnlByPosition(trx, portfolio.id, period);
+      return {
+        positions: await withPositionsOfPnl(trx, active, sums),
+        pnlByPosition: sums,
+        dailyPnl: await dailyPnlSeries(trx, portfolio.id, period),
+      };
+    },
     { isolationLevel: 'repeatable read', readOnly: true },
   );
   const tradeTypeByPosition = await tradeTypes(db, positions);

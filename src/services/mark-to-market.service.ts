@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { sum, type Decimal } from '../domain/decimal';
+import { money, MONEY_SCALE, sum, type Decimal } from '../domain/decimal';
 import { dailyPnl } from '../domain/daily-pnl';
 import { daysBetween, today } from '../domain/dates';
 import { InvalidInput } from '../domain/errors';
@@ -121,14 +121,17 @@ export async function markToMarket(deps: ServiceDeps, actor: Actor, input: MarkT
       for (const position of positions) {
         const choice = choosePrice(position, asOf, overrides, market);
         const rate = fx ?? position.entryFxRate;
-        const unrealized = pnlBrl(position, choice.price);
+        // Every figure at the money scale before it is stored or added: the result's totals are
+        // then the exact sums of the rows written, and the daily figures telescope to the realized.
+        const unrealized = money(pnlBrl(position, choice.price));
+        const unrealizedUsd = money(toUsd(unrealized, rate));
         const daily = dailyPnl(unrealized, previous.get(position.id));
         await updateMark(trx, {
           id: position.id,
           currentPrice: choice.price,
           lastMarkDate: asOf,
           unrealizedPnlBrl: unrealized,
-          unrealizedPnlUsd: toUsd(unrealized, rate),
+          unrealizedPnlUsd: unrealizedUsd,
         }, now);
         snapshots.push({
           date: asOf,
@@ -136,9 +139,9 @@ export async function markToMarket(deps: ServiceDeps, actor: Actor, input: MarkT
           portfolioId: portfolio.id,
           markPrice: choice.price,
           unrealizedPnlBrl: unrealized,
-          unrealizedPnlUsd: toUsd(unrealized, rate),
+          unrealizedPnlUsd: unrealizedUsd,
           dailyPnlBrl: daily,
-          dailyPnlUsd: toUsd(daily, rate),
+          dailyPnlUsd: money(toUsd(daily, rate)),
           realizedPnlBrl: position.realizedPnlBrl,
           fxRate: rate,
           isManualOverride: choice.source === 'OVERRIDE',
@@ -150,8 +153,8 @@ export async function markToMarket(deps: ServiceDeps, actor: Actor, input: MarkT
           source: choice.source,
           priceDate: choice.priceDate,
           stale: choice.stale,
-          unrealizedPnlBrl: unrealized.toFixed(4),
-          dailyPnlBrl: daily.toFixed(4),
+          unrealizedPnlBrl: unrealized.toFixed(MONEY_SCALE),
+          dailyPnlBrl: daily.toFixed(MONEY_SCALE),
         });
       }
       await upsertSnapshots(trx, snapshots, now);
@@ -170,8 +173,8 @@ export async function markToMarket(deps: ServiceDeps, actor: Actor, input: MarkT
         asOf,
         fxRate: fx ? fx.toFixed() : null,
         marks,
-        dailyPnlBrl: dailyTotal.toFixed(4),
-        unrealizedPnlBrl: unrealizedTotal.toFixed(4),
+        dailyPnlBrl: dailyTotal.toFixed(MONEY_SCALE),
+        unrealizedPnlBrl: unrealizedTotal.toFixed(MONEY_SCALE),
         staleCount: stale.length,
       };
       return {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { daysBetween, today, type Clock } from '../domain/dates';
+import { addDays, businessDayOnOrBefore, daysBetween, today, toUtc, type Clock } from '../domain/dates';
 import { InvalidInput, NotFound } from '../domain/errors';
 import { buildMorningPack, type StalePrice } from '../domain/morning-pack';
 import type { IsoDate, Portfolio, Position } from '../domain/types';
@@ -8,7 +8,7 @@ import { latestPricesOnOrBefore, latestSeriesOnOrBefore } from '../data/market.r
 import {
   findMorningPack, listMorningPacks, upsertMorningPack, type StoredMorningPack,
 } from '../data/morning-pack.repository';
-import { listProposals } from '../data/proposal.repository';
+import { listProposalsPendingAt } from '../data/proposal.repository';
 import { assertAllowed, type Actor } from './access';
 import { loadBook } from './book.service';
 import type { ServiceDeps } from './deps';
@@ -55,12 +55,35 @@ async function stalePrices(db: Knex, positions: readonly Position[], date: IsoDa
   });
 }
 
+/**
+ * The instant a pack of `date` is as of: now for today's pack, the end of that day in the fund's
+ * time zone (São Paulo, UTC−3) for an earlier date's.
+ */
+export function briefingTime(date: IsoDate, now: Date): Date {
+  const endOfDay = new Date(toUtc(addDays(date, 1)).getTime() + 3 * 3_600_000);
+  return endOfDay < now ? endOfDay : now;
+}
+
+/**
+ * The proposals pending at the briefing time, whatever their creation date: a Sunday pack lists
+ * Friday's proposals, still valid until Monday; a pack of an earlier date lists those pending
+ * then, even if decided since, and not those created after it.
+ */
+async function pendingAtBriefing(db: Knex, clock: Clock, portfolio: Portfolio, date: IsoDate) {
+  return listProposalsPendingAt(db, portfolio.id, {
+    at: briefingTime(date, clock.now()),
+    date,
+    validOnOrAfter: businessDayOnOrBefore(date),
+    limit: 100,
+  });
+}
+
 /** Builds the sections of `date` from the database as it is (inside the caller's transaction). */
 export async function composeMorningPack(db: Knex, clock: Clock, portfolio: Portfolio, date: IsoDate) {
   // Sequential: this runs inside the generating transaction (one connection, one query at a time).
   const book = await loadBook(db, clock, portfolio, date);
   const risk = await computeRisk(db, clock, portfolio, date);
-  const proposals = await listProposals(db, { portfolioIds: [portfolio.id], status: 'PENDING', asOfDate: date, limit: 100 });
+  const proposals = await pendingAtBriefing(db, clock, portfolio, date);
   const marketSnapshot = await latestSeriesOnOrBefore(db, date);
   return buildMorningPack({
     portfolio,

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dec, type Decimal } from '../domain/decimal';
+import { dec, money, type Decimal } from '../domain/decimal';
 import { dailyPnl } from '../domain/daily-pnl';
 import { today } from '../domain/dates';
 import { InvalidInput, NotFound, PositionAlreadyClosed } from '../domain/errors';
@@ -10,7 +10,7 @@ import { appendJournal } from '../data/journal.repository';
 import { findPortfolioByRef, lockPortfolio } from '../data/portfolio.repository';
 import { closePositionRow, findPositionsByIds, insertPosition, listPositions, lockPosition } from '../data/position.repository';
 import { insertProposal, setProposalPosition } from '../data/proposal.repository';
-import { previousSnapshots, upsertSnapshots } from '../data/snapshot.repository';
+import { latestSnapshotDate, previousSnapshots, upsertSnapshots } from '../data/snapshot.repository';
 import { assertAllowed, assertEntitled, isEntitled, type Actor } from './access';
 import type { ServiceDeps } from './deps';
 import { fxRateOn } from './market';
@@ -272,6 +272,13 @@ export async function openPosition(deps: ServiceDeps, actor: Actor, input: OpenP
  * Close: realized P&L = P&L at the close price − entry cost − exit cost; unrealized goes to zero;
  * the close date's snapshot carries the realized amount so that it enters the daily series
  * (its dailyPnl = realized − the previous day's unrealized, so Σ daily over the life = realized).
+ *
+ * The close may not be dated before the position's latest snapshot (markToMarket refuses a date
+ * before a position's last mark the same way): history already stored is not rewritten, so the
+ * daily P&L after the close date cannot outlive the position, and a close is never back-dated
+ * under marks that were served. Closing on the latest snapshot's own date replaces that snapshot.
+ * The position's notes stay those of its entry: outcome notes are the journal's NOTE entry, so a
+ * book as of an earlier date shows the position as it was then.
  */
 export async function closePosition(deps: ServiceDeps, actor: Actor, input: ClosePositionInput): Promise<Position> {
   assertAllowed(actor, 'TRADE');
@@ -291,11 +298,17 @@ export async function closePosition(deps: ServiceDeps, actor: Actor, input: Clos
       if (closeDate < position.entryDate) {
         throw new InvalidInput('closeDate', `closeDate ${closeDate} is before the entry date ${position.entryDate}`);
       }
+      const lastSnapshot = await latestSnapshotDate(trx, position.id);
+      if (lastSnapshot !== null && closeDate < lastSnapshot) {
+        throw new InvalidInput('closeDate', `The ${position.ticker} position is already marked on ${lastSnapshot}, after ${closeDate}`);
+      }
       const costBps = (await requireInstrument(trx, position.ticker)).costBps;
       const exitCost = transactionCost(position.notionalBrl, costBps);
       const entryCost = position.transactionCostBrl;
-      const realized = pnlBrl(position, input.closePrice).minus(entryCost).minus(exitCost);
+      // At the money scale (costs already are): the row, the close snapshot and Σ daily agree.
+      const realized = money(pnlBrl(position, input.closePrice)).minus(entryCost).minus(exitCost);
       const fx = input.fxRate ?? (await fxRateOn(trx, closeDate))?.rate ?? position.entryFxRate;
+      const realizedUsd = money(toUsd(realized, fx));
       const previous = (await previousSnapshots(trx, [position.id], closeDate)).get(position.id);
       const daily = dailyPnl(realized, previous);
       await closePositionRow(trx, {
@@ -303,9 +316,8 @@ export async function closePosition(deps: ServiceDeps, actor: Actor, input: Clos
         closedAt: closeDate,
         closePrice: input.closePrice,
         realizedPnlBrl: realized,
-        realizedPnlUsd: toUsd(realized, fx),
+        realizedPnlUsd: realizedUsd,
         transactionCostBrl: entryCost.plus(exitCost),
-        notes: outcome ?? position.notes,
       }, now);
       await upsertSnapshots(trx, [{
         date: closeDate,
@@ -315,7 +327,7 @@ export async function closePosition(deps: ServiceDeps, actor: Actor, input: Clos
         unrealizedPnlBrl: dec(0),
         unrealizedPnlUsd: dec(0),
         dailyPnlBrl: daily,
-        dailyPnlUsd: toUsd(daily, fx),
+        dailyPnlUsd: money(toUsd(daily, fx)),
         realizedPnlBrl: realized,
         fxRate: fx,
         isManualOverride: false,

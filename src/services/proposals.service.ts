@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { D, type Decimal } from '../domain/decimal';
 import { businessDayOnOrBefore, today, type Clock } from '../domain/dates';
-import { InvalidInput, NotFound, PreTradeLimitBreached, ProposalNotPending } from '../domain/errors';
+import { InvalidInput, NotFound, PreTradeLimitBreached, ProposalDateExpired, ProposalNotPending } from '../domain/errors';
 import { evaluatePreTrade } from '../domain/pre-trade';
 import { sign } from '../domain/pricing';
 import type { Direction, IsoDate, Portfolio, ProposalStatus, TradeProposal } from '../domain/types';
@@ -283,6 +283,8 @@ function rationale(s: Signal, isFlip: boolean): string {
  * Turns signals into PENDING proposals: keeps conviction ≥ 0.55, strongest first, at most five a
  * day per portfolio (counting the day's earlier proposals), skips an instrument that already has
  * a PENDING proposal that day, and flags a flip against an open position of the other direction.
+ * `asOf` must fall within the current business day (today, or a weekend date after Friday):
+ * proposals of an earlier one would be EXPIRED at birth, so that is PROPOSAL_DATE_EXPIRED.
  */
 export async function generateProposals(
   deps: ServiceDeps,
@@ -291,6 +293,10 @@ export async function generateProposals(
 ): Promise<GenerateProposalsResult> {
   assertAllowed(actor, 'TRADE');
   const asOf = v.notAfter('asOf', v.date('asOf', input.asOf ?? today(deps.clock)), today(deps.clock));
+  // A proposal of a business day already over would be EXPIRED at birth: refused, not backfilled.
+  if (effectiveStatus({ status: 'PENDING', asOfDate: asOf }, today(deps.clock)) === 'EXPIRED') {
+    throw new ProposalDateExpired(asOf, businessDayOnOrBefore(today(deps.clock)));
+  }
   input.signals.forEach((s, i) => {
     v.unitInterval(`signals[${i}].conviction`, s.conviction);
     v.text(`signals[${i}].signalSource`, s.signalSource, 2);

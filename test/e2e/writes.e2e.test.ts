@@ -23,6 +23,7 @@ import { dataOf, seedFund, type SeededFund } from './harness';
  */
 
 const db = testDb();
+const clock = fixedClock(DEMO_NOW);
 let gateway: TestGateway;
 let fund: SeededFund;
 let portfolio: Portfolio;
@@ -32,7 +33,7 @@ const MANAGER_ID = 'e2e.manager';
 beforeAll(async () => {
   fund = await seedFund(db);
   portfolio = (await findPortfolioByRef(db, fund.code))!;
-  gateway = await startTestGateway(db, fixedClock(DEMO_NOW));
+  gateway = await startTestGateway(db, clock);
   managerToken = gateway.token(actor('MANAGER', [fund.code], MANAGER_ID));
 }, 30_000);
 
@@ -308,22 +309,25 @@ describe('generateProposals', () => {
   });
 
   it('flags a flip only from conviction 0.60 against an open position of the other direction', async () => {
-    // The day before asOf has no proposals yet, so the daily limit leaves room for all three.
-    const { generateProposals: result } = dataOf(await gateway.execute(GenerateProposalsDocument, {
+    // The next business day (Monday) has no proposals yet, so the daily limit leaves room for all
+    // three. A past day would not do: its proposals would be EXPIRED at once (PROPOSAL_DATE_EXPIRED).
+    clock.set('2025-12-01T18:00:00Z');
+    const response = await gateway.execute(GenerateProposalsDocument, {
       input: {
         portfolioId: own.code,
-        asOf: '2025-11-27',
+        asOf: '2025-12-01',
         signals: [
           { ticker: 'UST10Y', direction: 'LONG', conviction: 0.7, signalSource: 'MEAN_REVERSION_MODEL', suggestedNotionalBrl: '2000000' },
           { ticker: 'DDIF28', direction: 'SHORT', conviction: 0.58, signalSource: 'CARRY_MODEL', suggestedNotionalBrl: '2000000' },
           { ticker: 'CDS_BR_5Y', direction: 'LONG', conviction: 0.6, signalSource: 'CARRY_MODEL', suggestedNotionalBrl: '2000000' },
         ],
       },
-    }, token));
+    }, token).finally(() => clock.set(DEMO_NOW));
+    const { generateProposals: result } = dataOf(response);
     const flips = Object.fromEntries(result.created.map((p) => [p.ticker, p.isFlip]));
     expect(result.skipped).toEqual([]);
     expect(flips).toEqual({ UST10Y: false, DDIF28: false, CDS_BR_5Y: true });
-    expect(result.created.every((p) => p.asOfDate === '2025-11-27')).toBe(true);
+    expect(result.created.every((p) => p.asOfDate === '2025-12-01')).toBe(true);
     expectDecimal(result.created[0]!.suggestedNotionalBrl, '2000000');
   });
 });

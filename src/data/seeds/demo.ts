@@ -517,7 +517,6 @@ async function writeOutcome(trx: Knex.Transaction, positionId: string, sim: Simu
       realizedPnlBrl: sim.close.realizedPnlBrl,
       realizedPnlUsd: sim.close.realizedPnlUsd,
       transactionCostBrl: sim.close.transactionCostBrl,
-      notes: sim.script.close.outcomeNotes,
     }, timeOn(closedAt, TRADE_HOUR_UTC));
     return;
   }
