@@ -24,7 +24,7 @@ describe('CORS_ORIGINS', () => {
     for (const origin of ['http://localhost.evil.example:5173', 'http://127.0.0.1.nip.io:3000', 'https://localhost:5173', 'http://10.0.0.1:3000', 'null']) {
       expect([origin, allowsOrigin(local, origin)]).toEqual([origin, false]);
     }
-    const production = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-at-least-32-chars' }).cors;
+    const production = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-at-least-32-chars', JOURNAL_KEY: 'a-production-journal-key-of-32-chars-x' }).cors;
     expect(production).toEqual({ kind: 'origins', origins: [] });
     expect(allowsOrigin(production, 'http://localhost:5173')).toBe(false);
   });
