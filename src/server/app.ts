@@ -17,6 +17,7 @@ import { noChangeListener, type ServiceDeps } from '../services/deps';
 import { GenerationFloors, OperationCache, createRedisClient, waitForReady, type CacheStore, type ResilientStore, type ResolverCache } from '../resolver-cache';
 import { createAuthenticator } from './auth';
 import { CacheCounters, cacheChangeListener, createCacheStore, createResolverCache } from './cache';
+import { ResponseCompression } from './compression';
 import { createGenerationFeed, type GenerationFeed } from './generation-feed';
 import type { Config } from './config';
 import { createHttpServer, listen } from './http';
@@ -36,6 +37,8 @@ export interface Gateway {
   readonly generationFeed: GenerationFeed | null;
   /** The checks every GraphQL request passes before the cache or Apollo (operation-gate.ts). */
   readonly gate: OperationGate;
+  /** gzip/brotli of /graphql responses (its counters: compressions, kept forms reused). */
+  readonly compression: ResponseCompression;
   readonly schema: GraphQLSchema;
   readonly apollo: ApolloServer<Context>;
   readonly services: ServiceDeps;
@@ -145,7 +148,9 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
     });
   };
   const metrics = new Metrics(db, cacheCounters, resilient, feed);
+  const compression = new ResponseCompression(config.compression);
   const server = createHttpServer({
+    compression,
     apollo,
     logger,
     createContext,
@@ -188,6 +193,7 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
     cacheStore: resilient,
     generationFeed: feed,
     gate,
+    compression,
     schema,
     apollo,
     services,

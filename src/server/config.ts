@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CompressionSettings } from './compression';
 import type { OperationLimits } from './operation-limits';
 import type { RateLimitSettings } from './rate-limit';
 
@@ -53,6 +54,10 @@ const schema = z
     RATE_LIMIT_DURATION_S: z.coerce.number().int().min(1).max(86_400).default(10),
     // Postgres statement_timeout of the gateway's connections; 0: none.
     DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+    // Response compression (compression.ts): gzip/brotli by Accept-Encoding, from this size up.
+    COMPRESSION: bool.default('true'),
+    COMPRESSION_MIN_BYTES: z.coerce.number().int().min(0).max(100_000_000).default(1_024),
+    COMPRESSION_CACHE_MAX_BYTES: z.coerce.number().int().min(0).default(16 * 1024 * 1024),
   })
   .superRefine((env, ctx) => {
     if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) {
@@ -94,6 +99,8 @@ export interface Config {
   readonly limits: { readonly bodyBytes: number; readonly operation: OperationLimits };
   /** Requests per subject per window (null: no limit). */
   readonly rateLimit: RateLimitSettings | null;
+  /** gzip and brotli of /graphql responses, and the bound of compressed stored responses kept. */
+  readonly compression: CompressionSettings;
 }
 
 export interface CacheConfig {
@@ -181,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     rateLimit: rateLimitOf(e.RATE_LIMIT_POINTS ?? (e.NODE_ENV === 'test' ? 0 : DEFAULT_RATE_LIMIT_POINTS), e.RATE_LIMIT_DURATION_S),
+    compression: { enabled: e.COMPRESSION, minBytes: e.COMPRESSION_MIN_BYTES, cachedMaxBytes: e.COMPRESSION_CACHE_MAX_BYTES },
   };
 }
 
