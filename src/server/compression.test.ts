@@ -107,6 +107,34 @@ describe('ResponseCompression.encodeHit', () => {
     expect(compression.counts).toMatchObject({ headCompressions: 2, headReuses: 0 });
   });
 
+  it('br: the quick form is replaced in the background by the best one, smaller, decoding the same', async () => {
+    const compression = new ResponseCompression({ enabled: true, minBytes: 0, cachedMaxBytes: 10_000_000 });
+    const stored = hit('k', book(300));
+    const quick = await compression.encodeHit(request('br'), stored);
+    expect(compression.counts.headRefinements).toBe(1);
+    await compression.settled();
+    const best = compression.encodeHit(request('br'), stored) as EncodedBody;
+    expect(best.chunks[0]!.length).toBeLessThan(quick.chunks[0]!.length);
+    expect(decoded(best)).toBe(decoded(quick));
+    expect(compression.counts).toMatchObject({ headCompressions: 1, headRefinements: 1, headReuses: 1 });
+  });
+
+  it('br: a refinement that ends after the entry changed never puts the old bytes back', async () => {
+    const compression = new ResponseCompression({ enabled: true, minBytes: 0, cachedMaxBytes: 10_000_000 });
+    await compression.encodeHit(request('br'), hit('k', book(300, '100.5')));
+    // The old entry's best-level compression is under way (tens of ms); the new entry arrives.
+    expect(compression.counts.headRefinements).toBe(1);
+    const newer = hit('k', book(300, '101.5'));
+    expect(decoded(await compression.encodeHit(request('br'), newer))).toContain('101.5');
+    await compression.settled();
+    for (let i = 0; i < 3; i += 1) {
+      const text = decoded(await compression.encodeHit(request('br'), newer));
+      expect(text).toBe(Buffer.concat([newer.head, newer.tail]).toString());
+      await compression.settled();
+    }
+    expect(compression.counts.headCompressions).toBe(2);
+  });
+
   it('shares one compression among concurrent first reads of the same bytes', async () => {
     const compression = new ResponseCompression({ enabled: true, minBytes: 0, cachedMaxBytes: 10_000_000 });
     const bodies = await Promise.all(Array.from({ length: 8 }, async () => compression.encodeHit(request('br'), hit('k', book(100)))));

@@ -32,21 +32,25 @@ export type Coding = 'br' | 'gzip' | 'identity';
 export const DEFAULT_COMPRESSION: CompressionSettings = { enabled: true, minBytes: 1_024, cachedMaxBytes: 16 * 1024 * 1024 };
 
 /**
- * Levels, measured on the 44 kB book of a 200-position portfolio on the development machine:
- * brotli quality 4 makes 6.7 kB in ~1.1 ms (quality 6: 6.6 kB in 3.7 ms, 9 and up ~100 ms); gzip
- * level 6 makes 7.0 kB in ~0.9 ms (level 9: 6.7 kB in 1.5 ms). A miss pays a millisecond of a
- * pool thread, a hit nothing.
+ * Levels, measured on the 39 kB `{"data":…` of the benchmark's 200-position book (its 400 UUIDs
+ * alone are ~7 kB of entropy) on the development machine: brotli quality 4 makes 8.5 kB in 1 to
+ * 4 ms, 6 8.2 kB in 3 ms, 9 8.0 kB in 89 ms, 11 7.1 kB in 46 ms; gzip level 6 8.5 kB in 0.7 ms, 9
+ * 8.2 kB in 0.6 ms. Apollo's bodies (a miss pays it) get brotli 4 or gzip 6. A stored head, made
+ * once for every hit of its entry, gets gzip 9 at once, and brotli 4 at once then 11 in the
+ * background (`refine`): no request waits 46 ms, and hits soon send the smallest form.
  */
 const BROTLI_QUALITY = 4;
+const BROTLI_BEST_QUALITY = 11;
 const GZIP_LEVEL = 6;
+const GZIP_HEAD_LEVEL = 9;
 
 const brotliCompress = promisify(zlib.brotliCompress);
 const gzip = promisify(zlib.gzip);
 
-const brotliOptions = (size: number, finishFlush: number): zlib.BrotliOptions => ({
+const brotliOptions = (size: number, finishFlush: number, quality = BROTLI_QUALITY): zlib.BrotliOptions => ({
   finishFlush,
   params: {
-    [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
+    [zlib.constants.BROTLI_PARAM_QUALITY]: quality,
     [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
     [zlib.constants.BROTLI_PARAM_SIZE_HINT]: size,
   },
@@ -84,6 +88,8 @@ interface CompressedHead {
   readonly bytes: Buffer;
   /** gzip: the CRC-32 of `source`, continued over each tail for the trailer. */
   readonly crc: number;
+  /** Made at the best level (brotli 11, gzip 9); else a quick form that `refine` replaces. */
+  readonly best: boolean;
 }
 
 export class ResponseCompression {
@@ -91,8 +97,10 @@ export class ResponseCompression {
   private readonly heads: LRUCache<string, CompressedHead>;
   /** Compressions under way, by coding and entry key: concurrent first reads share one. */
   private readonly pending = new Map<string, { readonly source: Buffer; readonly done: Promise<CompressedHead> }>();
-  /** Counters for metrics and tests: compressions of stored heads, and hits served from a kept one. */
-  readonly counts = { headCompressions: 0, headReuses: 0, bodyCompressions: 0 };
+  /** The one best-level compression under way in the background, if any (bounds its CPU to one pool thread). */
+  private refining: Promise<void> | null = null;
+  /** Counters for metrics and tests: compressions of stored heads (quick, then best), hits served from a kept one. */
+  readonly counts = { headCompressions: 0, headRefinements: 0, headReuses: 0, bodyCompressions: 0 };
 
   constructor(readonly settings: CompressionSettings) {
     this.heads = new LRUCache<string, CompressedHead>({
@@ -151,6 +159,7 @@ export class ResponseCompression {
     // The same bytes as the entry the store returned now, or not served: a memcmp (~2 µs for 40 kB).
     if (kept !== undefined && kept.source.equals(hit.head)) {
       this.counts.headReuses += 1;
+      if (!kept.best) this.refine(key, coding, kept);
       return kept;
     }
     const running = this.pending.get(key);
@@ -158,10 +167,11 @@ export class ResponseCompression {
     // A copy: the store's bytes may be a view into a larger reply buffer, or be dropped by it.
     const source = Buffer.from(hit.head);
     this.counts.headCompressions += 1;
-    const done = compressHead(coding, source).then(
+    const done = compressHead(coding, source, false).then(
       (head) => {
         if (this.pending.get(key)?.done === done) this.pending.delete(key);
         this.heads.set(key, head);
+        if (!head.best) this.refine(key, coding, head);
         return head;
       },
       (error: unknown) => {
@@ -171,6 +181,31 @@ export class ResponseCompression {
     );
     this.pending.set(key, { source, done });
     return done;
+  }
+
+  /**
+   * Compresses a quick form's source again at the best level, in the background, one at a time
+   * (a form met while another runs is refined on a later hit), and keeps the result in its place
+   * if the quick form is still the one kept: a newer entry's form is never replaced by an older's.
+   * A failure leaves the quick form.
+   */
+  private refine(key: string, coding: 'br' | 'gzip', quick: CompressedHead): void {
+    if (this.refining !== null) return;
+    this.counts.headRefinements += 1;
+    this.refining = compressHead(coding, quick.source, true).then(
+      (best) => {
+        this.refining = null;
+        if (this.heads.peek(key) === quick) this.heads.set(key, best);
+      },
+      () => {
+        this.refining = null;
+      },
+    );
+  }
+
+  /** Resolves when no best-level compression is under way (tests). */
+  async settled(): Promise<void> {
+    while (this.refining !== null) await this.refining;
   }
 
   private accepted(header: string): readonly Coding[] {
@@ -209,14 +244,16 @@ export function varyWithAcceptEncoding(existing: string | number | readonly stri
  * The head compressed up to a flush, so that the stream ends on a byte boundary with everything
  * decodable so far and may go on with a block written by hand (`framed`).
  */
-async function compressHead(coding: 'br' | 'gzip', source: Buffer): Promise<CompressedHead> {
+async function compressHead(coding: 'br' | 'gzip', source: Buffer, best: boolean): Promise<CompressedHead> {
   if (coding === 'br') {
-    const bytes = await brotliCompress(source, brotliOptions(source.length, zlib.constants.BROTLI_OPERATION_FLUSH));
-    return { source, bytes, crc: 0 };
+    const quality = best ? BROTLI_BEST_QUALITY : BROTLI_QUALITY;
+    const bytes = await brotliCompress(source, brotliOptions(source.length, zlib.constants.BROTLI_OPERATION_FLUSH, quality));
+    return { source, bytes, crc: 0, best };
   }
   // Z_SYNC_FLUSH: the deflate blocks end with an empty stored block, byte-aligned; no trailer yet.
-  const bytes = await gzip(source, { level: GZIP_LEVEL, finishFlush: zlib.constants.Z_SYNC_FLUSH });
-  return { source, bytes, crc: zlib.crc32(source) };
+  // Level 9 costs no more than 6 here: gzip's quick form is its best.
+  const bytes = await gzip(source, { level: GZIP_HEAD_LEVEL, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  return { source, bytes, crc: zlib.crc32(source), best: true };
 }
 
 /** Largest payload of one deflate stored block, and of one brotli meta-block with a 16-bit length. */
