@@ -32,14 +32,15 @@ export type Coding = 'br' | 'gzip' | 'identity';
 export const DEFAULT_COMPRESSION: CompressionSettings = { enabled: true, minBytes: 1_024, cachedMaxBytes: 16 * 1024 * 1024 };
 
 /**
- * Levels, measured on the 39 kB `{"data":…` of the benchmark's 200-position book (its 400 UUIDs
- * alone are ~7 kB of entropy) on the development machine: brotli quality 4 makes 8.5 kB in 1 to
- * 4 ms, 6 8.2 kB in 3 ms, 9 8.0 kB in 89 ms, 11 7.1 kB in 46 ms; gzip level 6 8.5 kB in 0.7 ms, 9
- * 8.2 kB in 0.6 ms. Apollo's bodies (a miss pays it) get brotli 4 or gzip 6. A stored head, made
- * once for every hit of its entry, gets gzip 9 at once, and brotli 4 at once then 11 in the
- * background (`refine`): no request waits 46 ms, and hits soon send the smallest form.
+ * Levels, measured on the 39 kB book of the benchmark's 200-position portfolio (its 400 UUIDs
+ * alone are ~7 kB of entropy) on the development machine, CPU per body (median of 5 × 100):
+ * brotli quality 3 makes 8.7 kB in 0.25 ms, 4 8.6 kB in 0.42 ms, 5 8.4 kB in 0.74 ms, 11 7.2 kB
+ * in 44 ms; gzip level 6 8.6 kB in 0.40 ms, 9 8.2 kB in 0.6 ms. A miss costs ~1.9 ms of gateway
+ * CPU: Apollo's bodies get brotli 3 or gzip 6, about a sixth more. A stored head, made once for
+ * every hit of its entry, gets gzip 9 at once, and brotli 3 at once then 11 in the background
+ * (`refine`): no request waits 44 ms, and hits soon send the smallest form.
  */
-const BROTLI_QUALITY = 4;
+const BROTLI_QUALITY = 3;
 const BROTLI_BEST_QUALITY = 11;
 const GZIP_LEVEL = 6;
 const GZIP_HEAD_LEVEL = 9;
@@ -88,7 +89,7 @@ interface CompressedHead {
   readonly bytes: Buffer;
   /** gzip: the CRC-32 of `source`, continued over each tail for the trailer. */
   readonly crc: number;
-  /** Made at the best level (brotli 11, gzip 9); else a quick form that `refine` replaces. */
+  /** Made at the best level (brotli 11, gzip 9); else a quick form (brotli 3) that `refine` replaces. */
   readonly best: boolean;
 }
 
