@@ -101,7 +101,7 @@ export class ResponseCompression {
   /** The one best-level compression under way in the background, if any (bounds its CPU to one pool thread). */
   private refining: Promise<void> | null = null;
   /** Counters for metrics and tests: compressions of stored heads (quick, then best), hits served from a kept one. */
-  readonly counts = { headCompressions: 0, headRefinements: 0, headReuses: 0, bodyCompressions: 0 };
+  readonly counts = { headCompressions: 0, headRefinements: 0, headReuses: 0, bodyCompressions: 0, failures: 0 };
 
   constructor(readonly settings: CompressionSettings) {
     this.heads = new LRUCache<string, CompressedHead>({
@@ -136,10 +136,16 @@ export class ResponseCompression {
     const coding = this.codingFor(req.headers['accept-encoding'], bytes.length);
     if (coding === 'identity') return { coding, chunks: [bytes], byteLength: bytes.length };
     this.counts.bodyCompressions += 1;
-    const compressed = coding === 'br'
-      ? await brotliCompress(bytes, brotliOptions(bytes.length, zlib.constants.BROTLI_OPERATION_FINISH))
-      : await gzip(bytes, { level: GZIP_LEVEL });
-    return { coding, chunks: [compressed], byteLength: compressed.length };
+    try {
+      const compressed = coding === 'br'
+        ? await brotliCompress(bytes, brotliOptions(bytes.length, zlib.constants.BROTLI_OPERATION_FINISH))
+        : await gzip(bytes, { level: GZIP_LEVEL });
+      return { coding, chunks: [compressed], byteLength: compressed.length };
+    } catch {
+      // Compression is an optimization: a body that could not be compressed goes as it is.
+      this.counts.failures += 1;
+      return { coding: 'identity', chunks: [bytes], byteLength: bytes.length };
+    }
   }
 
   /**
@@ -151,7 +157,12 @@ export class ResponseCompression {
     const coding = this.codingFor(req.headers['accept-encoding'], hit.byteLength);
     if (coding === 'identity') return { coding, chunks: [hit.head, hit.tail], byteLength: hit.byteLength };
     const head = this.compressedHead(coding, hit);
-    return head instanceof Promise ? head.then((h) => framed(coding, h, hit.tail)) : framed(coding, head, hit.tail);
+    if (!(head instanceof Promise)) return framed(coding, head, hit.tail);
+    return head.then(
+      (h) => framed(coding, h, hit.tail),
+      // The hit goes as stored (the failure is counted where it happened).
+      (): EncodedBody => ({ coding: 'identity', chunks: [hit.head, hit.tail], byteLength: hit.byteLength }),
+    );
   }
 
   private compressedHead(coding: 'br' | 'gzip', hit: StoredHit): CompressedHead | Promise<CompressedHead> {
@@ -177,6 +188,7 @@ export class ResponseCompression {
       },
       (error: unknown) => {
         if (this.pending.get(key)?.done === done) this.pending.delete(key);
+        this.counts.failures += 1;
         throw new CompressionError(`compressing a stored response (${coding}) failed: ${String(error)}`);
       },
     );
@@ -199,7 +211,9 @@ export class ResponseCompression {
         if (this.heads.peek(key) === quick) this.heads.set(key, best);
       },
       () => {
+        // The quick form stays.
         this.refining = null;
+        this.counts.failures += 1;
       },
     );
   }
