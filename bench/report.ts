@@ -6,8 +6,11 @@ import type { DESK_SETTINGS, DeskContenderName, DeskOutcome, DeskRun } from './d
 import { formatHostile, hostileChecks, type HostileOutcome } from './hostile';
 import type { InvalidationResult } from './invalidation';
 
-export type ContenderName = 'cache' | 'nocache' | 'cache-miss' | 'nocache-miss' | 'cache-trivial' | 'floor-trivial' | 'response-cache' | 'floor' | 'ceiling';
-export type ScenarioId = 'book' | 'miss' | 'trivial' | 'attribution' | 'riskLive';
+export type ContenderName =
+  | 'cache' | 'nocache' | 'cache-miss' | 'nocache-miss' | 'cache-trivial' | 'floor-trivial' | 'response-cache' | 'floor' | 'ceiling'
+  // The compressed scenario: the `cache` and `response-cache` servers asked with `accept-encoding: br, gzip`.
+  | 'cache-br' | 'response-cache-br';
+export type ScenarioId = 'book' | 'miss' | 'trivial' | 'attribution' | 'riskLive' | 'compressed';
 
 export interface RunResult {
   readonly round: number;
@@ -138,7 +141,7 @@ export interface DeskSummary {
 interface RatioSpec {
   readonly label: string;
   readonly scenario: ScenarioId;
-  readonly metric: 'rps' | 'p99Ms';
+  readonly metric: 'rps' | 'p99Ms' | 'bytesPerResponse';
   readonly numerator: ContenderName;
   readonly denominator: ContenderName;
   readonly denominatorScenario?: ScenarioId;
@@ -159,6 +162,10 @@ const RATIOS: readonly RatioSpec[] = [
   { label: 'attribution hit p99: cache / response-cache', scenario: 'attribution', metric: 'p99Ms', numerator: 'cache', denominator: 'response-cache' },
   { label: 'riskLive hit rps: cache / response-cache', scenario: 'riskLive', metric: 'rps', numerator: 'cache', denominator: 'response-cache' },
   { label: 'riskLive hit p99: cache / response-cache', scenario: 'riskLive', metric: 'p99Ms', numerator: 'cache', denominator: 'response-cache' },
+  { label: 'compressed book hit rps: br / identity', scenario: 'compressed', metric: 'rps', numerator: 'cache-br', denominator: 'cache', target: { op: '>=', value: 0.9 } },
+  { label: 'book hit bytes on the wire: identity / br', scenario: 'compressed', metric: 'bytesPerResponse', numerator: 'cache', denominator: 'cache-br', target: { op: '>=', value: 5 } },
+  { label: 'compressed book hit rps: cache / response-cache', scenario: 'compressed', metric: 'rps', numerator: 'cache-br', denominator: 'response-cache-br', target: { op: '>=', value: 2 } },
+  { label: 'compressed book hit p99: cache / response-cache', scenario: 'compressed', metric: 'p99Ms', numerator: 'cache-br', denominator: 'response-cache-br' },
 ];
 
 const INVALIDATION_TARGET: Target = { op: '<', value: 1 };
@@ -189,7 +196,7 @@ function medianOrNull(values: readonly (number | null)[]): number | null {
  * A contender's figure in one round: the mean over its runs of the round (one, or the half-runs of
  * a paired scenario; their rps mean is their requests over their time, all being as long).
  */
-function roundMean(runs: readonly RunResult[], round: number, scenario: ScenarioId, contender: ContenderName, metric: 'rps' | 'p99Ms' | 'sqlPerRequest'): number | null {
+function roundMean(runs: readonly RunResult[], round: number, scenario: ScenarioId, contender: ContenderName, metric: 'rps' | 'p99Ms' | 'sqlPerRequest' | 'bytesPerResponse'): number | null {
   const values = runs
     .filter((r) => r.round === round && r.scenario === scenario && r.contender === contender)
     .map((r) => r[metric])

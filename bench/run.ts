@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -86,8 +87,26 @@ const CONTENDERS: readonly ContenderSpec[] = [
   { name: 'ceiling', script: 'ceiling.js', env: {}, description: 'bare node:http, one Redis GET of the book bytes' },
 ];
 
+/**
+ * Contenders that are another contender's server asked differently (their own headers, below):
+ * no process of their own, their own figures.
+ */
+const SERVER_OF: Partial<Record<ContenderName, ContenderName>> = { 'cache-br': 'cache', 'response-cache-br': 'response-cache' };
+
+/** What a browser sends: both codings, brotli first (the gateway and the reference both prefer it). */
+const ACCEPT_COMPRESSED: Readonly<Record<string, string>> = { 'accept-encoding': 'br, gzip' };
+
+/** Headers of a contender's requests beyond the token and content type. */
+const headersOf = (contender: ContenderName): Readonly<Record<string, string>> => (contender.endsWith('-br') ? ACCEPT_COMPRESSED : {});
+
+const serverOf = (servers: ReadonlyMap<ContenderName, ContenderServer>, contender: ContenderName): ContenderServer => {
+  const server = servers.get(SERVER_OF[contender] ?? contender);
+  if (!server) throw new Error(`no server for contender ${contender}`);
+  return server;
+};
+
 /** Contenders whose answers come from a cache entry with a TTL (primed fresh before hit runs). */
-const CACHING: ReadonlySet<ContenderName> = new Set(['cache', 'response-cache']);
+const CACHING: ReadonlySet<ContenderName> = new Set(['cache', 'response-cache', 'cache-br', 'response-cache-br']);
 
 interface Scenario {
   readonly id: ScenarioId;
@@ -137,6 +156,17 @@ const ALL_SCENARIOS: readonly Scenario[] = [
   // and branches they had not met).
   { id: 'trivial', title: 'trivial { __typename }', contenders: ['cache-trivial', 'floor-trivial'], hit: false, pairs: 2, bodies: () => [trivialBody()] },
   { id: 'riskLive', title: 'riskLive, hit path', contenders: ['cache', 'response-cache', 'floor'], hit: true, share: 0.75, bodies: () => [riskLiveBody(BIG_PORTFOLIO)] },
+  // The book hit with `accept-encoding: br, gzip` (the `-br` contenders) against the same server's
+  // uncompressed hit, and against the reference compressing each response (the same HTTP layer,
+  // Apollo's body compressed whole): requests/s and bytes on the wire. Shorter runs: ~40 s in all.
+  {
+    id: 'compressed',
+    title: 'book, hit path, br',
+    contenders: ['cache-br', 'cache', 'response-cache-br'],
+    hit: true,
+    share: 0.75,
+    bodies: () => [bookBody(BIG_PORTFOLIO)],
+  },
 ];
 
 /** The desk scenario (desk.ts) has its own servers, load and figures; it runs after the others. */
@@ -272,6 +302,7 @@ const cacheHits = (before: Snapshot, after: Snapshot): number | null => delta(be
 
 async function measure(
   scenario: Scenario,
+  contender: ContenderName,
   server: ContenderServer,
   bodies: string[],
   token: string,
@@ -286,7 +317,7 @@ async function measure(
     warmupSeconds: timing.warmupSeconds,
     ...(timing.warmupRequests === undefined ? {} : { warmupRequests: timing.warmupRequests }),
     durationSeconds: timing.durationSeconds,
-    headers: { authorization: `Bearer ${token}` },
+    headers: { authorization: `Bearer ${token}`, ...headersOf(contender) },
     bodies,
     startAt,
   };
@@ -314,7 +345,7 @@ async function measure(
     return {
       round,
       scenario: scenario.id,
-      contender: server.name as ContenderName,
+      contender,
       rps: load.rps,
       p50Ms: load.p50Ms,
       p99Ms: load.p99Ms,
@@ -416,13 +447,25 @@ async function primeFresh(server: ContenderServer, body: string, token: string):
 // repeat requests of the hit scenarios cause no SQL and no computation
 // ---------------------------------------------------------------------------------------------
 
-async function post(server: ContenderServer, body: string, token: string, agent?: http.Agent) {
+async function post(server: ContenderServer, body: string, token: string, agent?: http.Agent, headers: Readonly<Record<string, string>> = {}) {
   return httpRequest(server.graphqlUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
     body,
     agent,
   });
+}
+
+/** The body of an answer as text, decoded by its Content-Encoding (the compressed scenario's). */
+function decodedText(answer: HttpAnswer): string {
+  switch (answer.headers['content-encoding']) {
+    case 'br':
+      return zlib.brotliDecompressSync(answer.body).toString('utf8');
+    case 'gzip':
+      return zlib.gunzipSync(answer.body).toString('utf8');
+    default:
+      return answer.body.toString('utf8');
+  }
 }
 
 async function probeAnswers(servers: ReadonlyMap<ContenderName, ContenderServer>, data: BenchData, token: string): Promise<Check[]> {
@@ -432,10 +475,13 @@ async function probeAnswers(servers: ReadonlyMap<ContenderName, ContenderServer>
     const answers = new Map<ContenderName, string>();
     const problems: string[] = [];
     for (const name of scenario.contenders) {
-      const answer = await post(servers.get(name)!, body, token);
-      const parsed = JSON.parse(answer.body.toString('utf8')) as { data?: unknown; errors?: unknown[] };
+      const answer = await post(serverOf(servers, name), body, token, undefined, headersOf(name));
+      const expected = headersOf(name)['accept-encoding'] === undefined ? undefined : 'br';
+      if (answer.headers['content-encoding'] !== expected) problems.push(`${name}: content-encoding ${answer.headers['content-encoding'] ?? 'none'}, expected ${expected ?? 'none'}`);
+      const text = decodedText(answer);
+      const parsed = JSON.parse(text) as { data?: unknown; errors?: unknown[] };
       if (answer.status !== 200 || parsed.errors || !parsed.data) {
-        problems.push(`${name}: HTTP ${answer.status} ${answer.body.toString('utf8').slice(0, 300)}`);
+        problems.push(`${name}: HTTP ${answer.status} ${text.slice(0, 300)}`);
         continue;
       }
       answers.set(name, JSON.stringify(parsed.data));
@@ -455,12 +501,12 @@ async function hitChecks(servers: ReadonlyMap<ContenderName, ContenderServer>, d
     for (const scenario of SCENARIOS.filter((s) => s.hit)) {
       const body = scenario.bodies(data)[0]!;
       for (const name of scenario.contenders.filter((c) => c !== 'nocache')) {
-        const server = servers.get(name)!;
-        await post(server, body, token, agent); // warm (the probes did too)
+        const server = serverOf(servers, name);
+        await post(server, body, token, agent, headersOf(name)); // warm (the probes did too)
         const before = await snapshot(server, admin);
         let next = 0;
         const worker = async (): Promise<void> => {
-          while (next++ < SETTINGS.hitCheckRequests) await post(server, body, token, agent);
+          while (next++ < SETTINGS.hitCheckRequests) await post(server, body, token, agent, headersOf(name));
         };
         await Promise.all(Array.from({ length: 8 }, worker));
         const after = await snapshot(server, admin);
@@ -550,7 +596,7 @@ async function main(): Promise<void> {
         for (const scenario of SCENARIOS) {
           for (const contender of scenario.contenders) {
             const list = bodies.get(scenario.id)!;
-            const primed = await measure(scenario, servers.get(contender)!, list, token, admin, 0, cursors.startOf(scenario.id), primeLoad(list));
+            const primed = await measure(scenario, contender, serverOf(servers, contender), list, token, admin, 0, cursors.startOf(scenario.id), primeLoad(list));
             cursors.ran(scenario.id, primed.nextBody);
             log(`priming ${scenario.id.padEnd(11)} × ${contender.padEnd(14)} ${fixed(primed.rps, 0).padStart(6)} rps (not measured)`);
           }
@@ -570,10 +616,10 @@ async function main(): Promise<void> {
         });
         for (const [i, [scenario, contender, endsPair]] of order.entries()) {
           const timing = scenarioTiming(scenario);
-          const server = servers.get(contender)!;
+          const server = serverOf(servers, contender);
           const waited = scenario.hit && CACHING.has(contender) ? await primeFresh(server, bodies.get(scenario.id)![0]!, token) : 0;
           if (waited > 0) log(`${scenario.id} × ${contender}: waited ${waited.toFixed(0)} s for the entry to expire (it would have mid-run)`);
-          const { nextBody: next, ...result } = await measure(scenario, server, bodies.get(scenario.id)!, token, admin, round, cursors.startOf(scenario.id), timing);
+          const { nextBody: next, ...result } = await measure(scenario, contender, server, bodies.get(scenario.id)!, token, admin, round, cursors.startOf(scenario.id), timing);
           cursors.ran(scenario.id, next);
           if (endsPair) cursors.endPass();
           runs.push(result);

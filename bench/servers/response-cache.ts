@@ -1,6 +1,8 @@
 // Contender "response-cache" (the reference): the gateway's schema, NOT wrapped by our cache, in
 // Apollo Server with cache control (defaultMaxAge 30: every field cacheable) and Apollo's
-// response-cache plugin on Redis DB 15; same context and HTTP layer as the gateway.
+// response-cache plugin on Redis DB 15; same context and HTTP layer as the gateway, compression
+// included: a request that accepts br or gzip gets each response compressed whole, as a usual
+// server compresses (the gateway's configuration: COMPRESSION, COMPRESSION_MIN_BYTES).
 import 'reflect-metadata';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
@@ -13,6 +15,7 @@ import { systemClock } from '../../src/domain/dates';
 import type { Context } from '../../src/graphql/context';
 import { createFormatError } from '../../src/graphql/errors';
 import { buildGatewaySchema } from '../../src/graphql/schema';
+import { ResponseCompression } from '../../src/server/compression';
 import { loadConfig } from '../../src/server/config';
 import { createHttpServer, listen } from '../../src/server/http';
 import { createLogger } from '../../src/server/logger';
@@ -95,6 +98,7 @@ async function main(): Promise<void> {
     apollo,
     logger,
     createContext,
+    compression: new ResponseCompression(config.compression),
     metrics: () => renderMetrics({ pms_sql_statements_total: sql.count, bench_computations_total: computations }),
     ready: async () => {
       await db.raw('select 1');

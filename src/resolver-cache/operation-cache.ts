@@ -83,10 +83,21 @@ export interface MissTicket {
 
 /**
  * A hit is the response body as chunks to write in order: the stored bytes of `{"data":…}` without
- * their closing brace (a view, not a copy), then `,"extensions":{…}}` and a newline.
+ * their closing brace (a view, not a copy), then `,"extensions":{…}}` and a newline. The two are
+ * also given apart, with the key of the entry, for a server that keeps derived forms of stored
+ * responses (compressed): `head` is the same for every hit of one stored entry, `tail` differs
+ * with the age. The key names the operation, not the version: a new entry after an invalidation
+ * has the same key, so such a form must be checked against `head` before it is served.
  */
 export type OperationLookup =
-  | { readonly kind: 'hit'; readonly chunks: readonly Buffer[]; readonly byteLength: number }
+  | {
+    readonly kind: 'hit';
+    readonly chunks: readonly Buffer[];
+    readonly byteLength: number;
+    readonly entryKey: string;
+    readonly head: Buffer;
+    readonly tail: Buffer;
+  }
   | { readonly kind: 'miss'; readonly ticket: MissTicket };
 
 const CLOSING_BRACE = 0x7d;
@@ -240,7 +251,7 @@ export class OperationCache<TContext extends object> {
       // The extensions are spliced in; the data is sent as stored, never decoded.
       const head = stored.subarray(0, stored.length - 1);
       const tail = tailOf(plan, ageSeconds);
-      return { kind: 'hit', chunks: [head, tail], byteLength: head.length + tail.length };
+      return { kind: 'hit', chunks: [head, tail], byteLength: head.length + tail.length, entryKey: `${tag}\n${baseKey}`, head, tail };
     }
     const fieldLookups = new Map<string, LookupResult>();
     // A store that did not read them (RedisStore without local copies) leaves the fields to look

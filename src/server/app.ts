@@ -19,6 +19,7 @@ import { noChangeListener, type ServiceDeps } from '../services/deps';
 import { GenerationFloors, OperationCache, createRedisClient, waitForReady, type CacheStore, type ResilientStore, type ResolverCache } from '../resolver-cache';
 import { createAuthenticator } from './auth';
 import { CacheCounters, cacheChangeListener, createCacheStore, createResolverCache } from './cache';
+import { ResponseCompression } from './compression';
 import { createGenerationFeed, type GenerationFeed } from './generation-feed';
 import type { Config } from './config';
 import { createCorsHook } from './cors';
@@ -39,6 +40,8 @@ export interface Gateway {
   readonly generationFeed: GenerationFeed | null;
   /** The checks every GraphQL request passes before the cache or Apollo (operation-gate.ts). */
   readonly gate: OperationGate;
+  /** gzip/brotli of /graphql responses (its counters: compressions, kept forms reused). */
+  readonly compression: ResponseCompression;
   readonly schema: GraphQLSchema;
   readonly apollo: ApolloServer<Context>;
   readonly services: ServiceDeps;
@@ -151,7 +154,9 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
     });
   };
   const metrics = new Metrics(db, cacheCounters, resilient, feed);
+  const compression = new ResponseCompression(config.compression);
   const server = createHttpServer({
+    compression,
     apollo,
     logger,
     createContext,
@@ -195,6 +200,7 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
     cacheStore: resilient,
     generationFeed: feed,
     gate,
+    compression,
     schema,
     apollo,
     services,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { corsPolicyOf, defaultCorsPolicy, type CorsPolicy } from './cors';
 import { DEV_JOURNAL_KEY, JOURNAL_KEY_MIN_LENGTH } from '../domain/journal-hash-keys';
+import type { CompressionSettings } from './compression';
 import type { OperationLimits } from './operation-limits';
 import type { RateLimitSettings } from './rate-limit';
 
@@ -65,6 +66,10 @@ const schema = z
     DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
     // Origins whose pages may call /graphql (cors.ts): `*`, or exact origins separated by commas.
     CORS_ORIGINS: z.string().transform(corsPolicyOf).optional(),
+    // Response compression (compression.ts): gzip/brotli by Accept-Encoding, from this size up.
+    COMPRESSION: bool.default('true'),
+    COMPRESSION_MIN_BYTES: z.coerce.number().int().min(0).max(100_000_000).default(1_024),
+    COMPRESSION_CACHE_MAX_BYTES: z.coerce.number().int().min(0).default(16 * 1024 * 1024),
   })
   .superRefine((env, ctx) => {
     if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) {
@@ -121,6 +126,8 @@ export interface Config {
   readonly rateLimit: RateLimitSettings | null;
   /** Browser origins that may read /graphql's answers (CORS_ORIGINS; loopback pages outside production when unset). */
   readonly cors: CorsPolicy;
+  /** gzip and brotli of /graphql responses, and the bound of compressed stored responses kept. */
+  readonly compression: CompressionSettings;
 }
 
 export interface CacheConfig {
@@ -220,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     rateLimit: rateLimitOf(e.RATE_LIMIT_POINTS ?? (e.NODE_ENV === 'test' ? 0 : DEFAULT_RATE_LIMIT_POINTS), e.RATE_LIMIT_DURATION_S),
     cors: e.CORS_ORIGINS ?? defaultCorsPolicy(e.NODE_ENV),
+    compression: { enabled: e.COMPRESSION, minBytes: e.COMPRESSION_MIN_BYTES, cachedMaxBytes: e.COMPRESSION_CACHE_MAX_BYTES },
   };
 }
 

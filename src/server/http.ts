@@ -5,6 +5,7 @@ import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { DocumentNode } from 'graphql';
 import type { Context } from '../graphql/context';
 import type { CorsHook } from './cors';
+import { encodingHeaders, varyWithAcceptEncoding, type EncodedBody, type ResponseCompression } from './compression';
 import type { Logger } from './logger';
 import type { Caller, GateVerdict, GraphQLRequestParts } from './operation-gate';
 
@@ -38,11 +39,35 @@ export interface HttpDeps {
   readonly maxBodyBytes?: number;
   /** CORS for /graphql (cors.ts), before anything else; without it, no CORS headers. */
   readonly cors?: CorsHook;
+  /** gzip and brotli by Accept-Encoding (compression.ts); without it every body goes as it is. */
+  readonly compression?: ResponseCompression;
 }
 
 export interface CachedBody {
   readonly chunks: readonly Buffer[];
   readonly byteLength: number;
+  /**
+   * The stored entry the body is made of (operation-cache.ts): with them, compression keeps the
+   * compressed form of `head` and sends it again for every hit of the same bytes.
+   */
+  readonly entryKey?: string;
+  readonly head?: Buffer;
+  readonly tail?: Buffer;
+}
+
+/** Writes an encoded body with its length, coding and the other headers given. */
+function sendEncoded(res: http.ServerResponse, status: number, headers: Record<string, string | number>, body: EncodedBody): void {
+  res.writeHead(status, { ...headers, ...encodingHeaders(body) });
+  const last = body.chunks.length - 1;
+  for (let i = 0; i < last; i += 1) res.write(body.chunks[i]);
+  res.end(body.chunks[last]);
+}
+
+/** The hit's body in the request's coding: a kept compressed form of its stored bytes when compressed. */
+function encodeCached(compression: ResponseCompression, req: http.IncomingMessage, cached: CachedBody): EncodedBody | Promise<EncodedBody> {
+  const { entryKey, head, tail } = cached;
+  if (entryKey !== undefined && head !== undefined && tail !== undefined) return compression.encodeHit(req, { entryKey, head, tail, byteLength: cached.byteLength });
+  return compression.encodeBody(req, Buffer.concat(cached.chunks).toString('utf8'));
 }
 
 const MAX_BODY = 1_000_000;
@@ -90,6 +115,8 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
     req.resume();
     throw new PayloadTooLarge();
   }
+  // Every /graphql answer may depend on Accept-Encoding (refusals are small, but say it too).
+  if (deps.compression?.settings.enabled) res.setHeader('vary', varyWithAcceptEncoding(res.getHeader('vary')));
   // One context per request, shared by the hit path and Apollo's execution.
   const context = await deps.createContext(req, requestId);
   const caller: Caller = { subject: context.actor?.id ?? null, authError: context.authError };
@@ -129,12 +156,11 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
   if (pending !== null) {
     const cached = await pending;
     if (cached !== null) {
-      // The stored bytes as they are: nothing decoded, copied or encoded again.
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': cached.byteLength, 'x-request-id': requestId });
-      const last = cached.chunks.length - 1;
-      for (let i = 0; i < last; i += 1) res.write(cached.chunks[i]);
-      res.end(cached.chunks[last]);
-      return;
+      // The stored bytes as they are (or their compressed form, kept): nothing decoded, copied or encoded again.
+      const headers = { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId };
+      if (!deps.compression) return sendEncoded(res, 200, headers, { coding: 'identity', chunks: cached.chunks, byteLength: cached.byteLength });
+      const encoded = encodeCached(deps.compression, req, cached);
+      return sendEncoded(res, 200, headers, encoded instanceof Promise ? await encoded : encoded);
     }
   }
   // Apollo's own request: built only for requests the cache did not answer.
@@ -149,6 +175,13 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
   });
   const out: Record<string, string> = { 'x-request-id': requestId };
   for (const [key, value] of response.headers) out[key] = value;
+  if (response.body.kind === 'complete' && deps.compression) {
+    // Apollo's own Vary (if any) keeps its values; Accept-Encoding joins them.
+    if (out.vary !== undefined) out.vary = varyWithAcceptEncoding([out.vary, String(res.getHeader('vary') ?? '')]);
+    sendEncoded(res, response.status ?? 200, out, await deps.compression.encodeBody(req, response.body.string));
+    deps.responded?.(context, response.body.string);
+    return;
+  }
   res.writeHead(response.status ?? 200, out);
   if (response.body.kind === 'complete') {
     res.end(response.body.string);
