@@ -13,8 +13,8 @@ export interface HttpDeps {
   readonly createContext: (req: http.IncomingMessage, requestId: string) => Promise<Context>;
   /** Resolves when the database answers; /readyz reports 503 otherwise. */
   readonly ready: () => Promise<void>;
-  /** Prometheus text for /metrics. */
-  readonly metrics: () => string;
+  /** The Prometheus exposition for /metrics: with its content type (the registry's), or plain text (version 0.0.4). */
+  readonly metrics: () => string | Promise<{ readonly contentType: string; readonly text: string }>;
   /**
    * The checks every request carrying a GraphQL document passes before the operation cache or
    * Apollo sees it (operation-gate.ts): token, rate, limits, validation, cost. Without a gate,
@@ -35,6 +35,19 @@ export interface HttpDeps {
   /** Given each complete response body Apollo serialized, after it is sent (the operation cache fills its misses from it). */
   readonly responded?: (context: Context, body: string) => void;
   readonly maxBodyBytes?: number;
+  /** Given each /graphql request's trace once its response is sent or abandoned, with its duration in seconds (metrics.ts). */
+  readonly observe?: (trace: RequestTrace, seconds: number) => void;
+}
+
+/** What the metrics learn of one /graphql request while it is handled. */
+export interface RequestTrace {
+  /** The document the gate admitted (absent when refused, or without a document). */
+  document?: DocumentNode;
+  operationName: string | null;
+  /** Answered by the operation cache's hit path (Apollo never ran). */
+  cached: boolean;
+  /** The body of an answer given before Apollo (the gate's refusals, 400, 413, 500): its error codes are counted. */
+  refusedBody?: string;
 }
 
 export interface CachedBody {
@@ -68,18 +81,20 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   });
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+function sendJson(res: http.ServerResponse, status: number, body: unknown, trace?: RequestTrace): void {
   const text = JSON.stringify(body);
+  if (trace && status >= 400) trace.refusedBody = text;
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
-function sendVerdict(res: http.ServerResponse, verdict: Extract<GateVerdict, { kind: 'refused' }>, requestId: string): void {
+function sendVerdict(res: http.ServerResponse, verdict: Extract<GateVerdict, { kind: 'refused' }>, requestId: string, trace?: RequestTrace): void {
+  if (trace) trace.refusedBody = verdict.body;
   res.writeHead(verdict.status, { ...verdict.headers, 'content-length': Buffer.byteLength(verdict.body), 'x-request-id': requestId });
   res.end(verdict.body);
 }
 
-async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
+async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.ServerResponse, requestId: string, trace?: RequestTrace): Promise<void> {
   const maxBodyBytes = deps.maxBodyBytes ?? MAX_BODY;
   // Cheapest first: a declared size over the limit, then a missing token, before the body is read.
   if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) {
@@ -94,7 +109,7 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
     const refused = deps.gate.refuseAnonymous(caller);
     if (refused?.kind === 'refused') {
       req.resume();
-      return sendVerdict(res, refused, requestId);
+      return sendVerdict(res, refused, requestId, trace);
     }
   }
   let body: unknown = undefined;
@@ -105,7 +120,7 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
       try {
         body = JSON.parse(text);
       } catch {
-        sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+        sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] }, trace);
         return;
       }
     } else {
@@ -118,14 +133,19 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
   if (deps.gate && request) {
     const checked = deps.gate.check(request, caller);
     const verdict = checked instanceof Promise ? await checked : checked;
-    if (verdict.kind === 'refused') return sendVerdict(res, verdict, requestId);
+    if (verdict.kind === 'refused') return sendVerdict(res, verdict, requestId, trace);
     document = verdict.document;
+    if (trace) {
+      trace.document = document;
+      trace.operationName = request.operationName;
+    }
   }
   // Synchronously null for an operation the cache cannot answer: such a request awaits nothing more.
   const pending = deps.serveCached && typeof body === 'object' && body !== null ? deps.serveCached(body, context, document) : null;
   if (pending !== null) {
     const cached = await pending;
     if (cached !== null) {
+      if (trace) trace.cached = true;
       // The stored bytes as they are: nothing decoded, copied or encoded again.
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': cached.byteLength, 'x-request-id': requestId });
       const last = cached.chunks.length - 1;
@@ -190,10 +210,11 @@ export function createHttpServer(deps: HttpDeps): http.Server {
   return http.createServer((req, res) => {
     const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID();
     const path = (req.url ?? '/').split('?')[0];
+    const trace = path === '/graphql' && deps.observe ? traced(deps.observe, res) : undefined;
     const handle = async (): Promise<void> => {
       switch (path) {
         case '/graphql':
-          return graphql(deps, req, res, requestId);
+          return graphql(deps, req, res, requestId, trace);
         case '/healthz':
           return sendJson(res, 200, { status: 'ok' });
         case '/readyz':
@@ -204,8 +225,9 @@ export function createHttpServer(deps: HttpDeps): http.Server {
             return sendJson(res, 503, { status: 'unavailable', reason: 'database unreachable' });
           }
         case '/metrics': {
-          const text = deps.metrics();
-          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text) });
+          const exposition = await deps.metrics();
+          const { contentType, text } = typeof exposition === 'string' ? { contentType: 'text/plain; version=0.0.4', text: exposition } : exposition;
+          res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
           res.end(text);
           return;
         }
@@ -221,15 +243,23 @@ export function createHttpServer(deps: HttpDeps): http.Server {
       if (error instanceof PayloadTooLarge) {
         if (!res.headersSent) {
           res.setHeader('connection', 'close');
-          sendJson(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+          sendJson(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }, trace);
         }
         return;
       }
       deps.logger.error({ err: error, requestId }, 'http handler failed');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }, trace);
       else res.end();
     });
   });
+}
+
+/** A trace for one request, handed to `observe` with its duration when the response is done ('close' comes after 'finish', and alone when the client went away). */
+function traced(observe: NonNullable<HttpDeps['observe']>, res: http.ServerResponse): RequestTrace {
+  const started = process.hrtime.bigint();
+  const trace: RequestTrace = { operationName: null, cached: false };
+  res.once('close', () => observe(trace, Number(process.hrtime.bigint() - started) / 1e9));
+  return trace;
 }
 
 export function listen(server: http.Server, port: number, host: string): Promise<AddressInfo> {
