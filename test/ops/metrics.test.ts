@@ -17,6 +17,8 @@ const clock = fixedClock(DEMO_NOW);
 let gw: TestGateway;
 let fund: SeededFund;
 let token: string;
+// The last test warms every active portfolio of the test database (every suite's funds).
+jest.setTimeout(30_000);
 
 beforeAll(async () => {
   fund = await seedFund(db, 'MET');
