@@ -48,6 +48,9 @@ export async function startTestGateway(db: Knex, clock: Clock, options: TestGate
     LOG_LEVEL: 'silent',
     JWT_SECRET: JWT.secret,
     SANDBOX: 'true',
+    // Off even for a production-mode gateway: a warm run computes every active portfolio of the
+    // test database, statements and computations no suite asked for. The warming tests set it.
+    CACHE_WARM_INTERVAL: '0',
     ...options.env,
   });
   const gateway = await createGateway(config, createLogger('silent'), { db, clock, cacheStore: options.cacheStore });
