@@ -184,7 +184,8 @@ export class CacheWarmer {
     if (!cache.floors.isSynced) return { kind: 'skipped', reason: 'unsynced' };
     if (store.acquireLock) {
       try {
-        // Held a whole interval (a run by hand without a schedule: a minute), never released.
+        // Held a whole interval, never released (a run by hand without a schedule: one second,
+        // enough to keep instances asked together from both running).
         const ttlMs = Math.max(1, intervalSeconds) * 1000;
         if (!(await store.acquireLock({ name: WARM_LOCK, owner: this.owner, ttlMs }))) return { kind: 'skipped', reason: 'locked' };
       } catch (error) {
