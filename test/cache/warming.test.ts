@@ -1,6 +1,8 @@
-import { AttributionDocument, BookDocument, RiskLiveDocument } from '../../client/generated/graphql';
+import { AttributionDocument, BookDocument, MarkToMarketDocument, RiskLiveDocument } from '../../client/generated/graphql';
+import { SCHEDULED_WARMING } from '../../src/graphql/cache-policy';
 import type { FieldReport } from '../../src/resolver-cache/outcome';
-import { WARM_LOCK } from '../../src/server/warm';
+import { createLogger } from '../../src/server/logger';
+import { CacheWarmer, WARM_LOCK } from '../../src/server/warm';
 import { dataOf, seedFund, type SeededFund } from '../e2e/harness';
 import { fixedClock } from '../support/clock';
 import { testDb } from '../support/db';
@@ -162,5 +164,80 @@ describe('warming with the store down', () => {
     expect(run).toEqual({ kind: 'skipped', reason: 'store-unavailable' });
     expect(warmer.stats.runs.get('store-unavailable')).toBe(1);
     expect([...gw.gateway.cacheCounters.byType.values()].reduce((sum, c) => sum + c.computations, 0)).toBe(0);
+  });
+});
+
+describe('warming racing a write', () => {
+  let gw: TestGateway;
+  let fund: SeededFund;
+
+  beforeAll(async () => {
+    fund = await seedFund(db, 'WRC');
+    gw = await startTestGateway(db, clock, { env: { CACHE_WARM_INTERVAL: '0' } });
+  });
+  afterAll(async () => {
+    await gw.stop();
+  });
+
+  /**
+   * A warmer whose riskLive computation of `fund` is taken and then held until `release`: what a
+   * slow warm looks like when a write commits between its computation and its store write.
+   */
+  function heldWarmer() {
+    let computed!: () => void;
+    let release!: () => void;
+    const taken = new Promise<void>((resolve) => (computed = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const risk = SCHEDULED_WARMING['Query.riskLive']!;
+    const warmer = new CacheWarmer({
+      cache: gw.gateway.cache!,
+      store: gw.gateway.cacheStore!,
+      db,
+      clock,
+      logger: createLogger('silent'),
+      intervalSeconds: 0,
+      concurrency: 4,
+      coordinates: {
+        'Query.riskLive': {
+          ...risk,
+          compute: async (database, at, portfolio) => {
+            const value = await risk.compute(database, at, portfolio);
+            if (portfolio.id === fund.id) {
+              computed();
+              await released;
+            }
+            return value;
+          },
+        },
+      },
+    });
+    return { warmer, taken, release };
+  }
+
+  const riskStatus = async (token: string) => reportOf(await gw.execute(RiskLiveDocument, { portfolioId: fund.code }, token))?.status;
+
+  it('never stores a value computed before a write where reads after it look: the read after is a miss', async () => {
+    const token = gw.token(actor('ADMIN'));
+    // Control: the same held warm without a write in between is read as a hit.
+    const control = heldWarmer();
+    const controlRun = control.warmer.runOnce();
+    await control.taken;
+    control.release();
+    expect((await controlRun).kind).toBe('completed');
+    expect(await riskStatus(token)).toBe('hit');
+
+    // Past the control's lock (1 s, the memory store's clock is the real one).
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const raced = heldWarmer();
+    const run = raced.warmer.runOnce();
+    await raced.taken;
+    const mtm = await gw.execute(MarkToMarketDocument, { input: { portfolioId: fund.code, prices: [{ ticker: 'USDBRL', price: '5.61' }], fxRate: '5' } }, token);
+    expect(mtm.errors).toBeUndefined();
+    raced.release();
+    const result = await run;
+    // The warm did store its value: under the generations it read before the write.
+    expect(result.kind === 'completed' && result.fields).toBeGreaterThanOrEqual(1);
+    expect(await riskStatus(token)).toBe('miss');
+    expect(await riskStatus(token)).toBe('hit');
   });
 });
