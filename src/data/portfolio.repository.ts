@@ -21,6 +21,15 @@ export async function listPortfolios(db: Knex, ids?: readonly string[]): Promise
   return (await q).map(toPortfolio);
 }
 
+/** Portfolios with at least one open position: those a desk reads (cache warming computes theirs). */
+export async function listActivePortfolios(db: Knex): Promise<Portfolio[]> {
+  const rows = await db('portfolios')
+    .select(COLUMNS)
+    .whereExists(db('positions').select(db.raw('1')).whereRaw('positions.portfolio_id = portfolios.id').andWhere('positions.is_open', true))
+    .orderBy('code');
+  return rows.map(toPortfolio);
+}
+
 export async function findPortfoliosByIds(db: Knex, ids: readonly string[]): Promise<Portfolio[]> {
   return listPortfolios(db, ids);
 }

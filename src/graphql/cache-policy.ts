@@ -1,10 +1,12 @@
-import { resolvePeriod, type AttributionPeriod } from '../domain/attribution';
+import { resolvePeriod, type AttributionPeriod, type PeriodRange } from '../domain/attribution';
 import { today, type Clock } from '../domain/dates';
 import type { Portfolio } from '../domain/types';
 import type { CachePolicy, FieldPolicy, Identity } from '../resolver-cache';
+import { attributionOf } from '../services/attribution.service';
 import { loadBook } from '../services/book.service';
 import type { ServiceDeps, WriteOperation } from '../services/deps';
 import { readablePortfolio } from '../services/portfolios.service';
+import { recordRiskLive } from '../services/risk.service';
 import { requireActor, type Context } from './context';
 
 /**
@@ -62,6 +64,20 @@ function currentAsOfArgs(clock: Clock): { asOf: string } {
   return { asOf: today(clock) };
 }
 
+/**
+ * The period of an attribution read and the identity arguments of its entry: the canonical period
+ * key, so that MTD and an explicit MTD ending today are one entry. Reads and warming both use it.
+ */
+function attributionEntry(
+  period: AttributionPeriod,
+  asOf: string,
+  portfolio: Portfolio,
+  custom: { from?: string; to?: string } = {},
+): { range: PeriodRange; args: { period: string } } {
+  const range = resolvePeriod(period, asOf, { ...custom, inceptionDate: portfolio.inceptionDate });
+  return { range, args: { period: range.key } };
+}
+
 /** Current-data reads (`asOf` omitted or today) are cached; a past date goes to the database. */
 function currentAsOf(args: Args, ctx: Context): { asOf: string } | null {
   const current = currentAsOfArgs(ctx.services.clock);
@@ -73,7 +89,7 @@ export interface WriteThrough {
   /** The fact kinds whose change re-warms it (those its type depends on). */
   readonly facts: readonly FactKind[];
   /** The identity arguments, built by the same function the policy's `identify` uses for current data. */
-  args(clock: Clock): Readonly<Record<string, unknown>>;
+  args(clock: Clock, portfolio: Portfolio): Readonly<Record<string, unknown>>;
   /** Computes the value as the field's resolver would, for the entry's identity. */
   compute(db: ServiceDeps['db'], clock: Clock, portfolio: Portfolio): Promise<unknown>;
 }
@@ -87,6 +103,26 @@ export const WRITE_THROUGH: Readonly<Record<string, WriteThrough>> = {
     facts: TYPE_FACTS.Book,
     args: currentAsOfArgs,
     compute: (db, clock, portfolio) => loadBook(db, clock, portfolio, currentAsOfArgs(clock).asOf),
+  },
+};
+
+/**
+ * What scheduled warming (src/server/warm.ts) computes for every active portfolio: the reads a desk
+ * opens with, book, live risk and month-to-date attribution, each keyed by the same functions the
+ * reads' `identify` uses, and computed as their resolvers would (live risk records the day's
+ * snapshot, as getRiskLive does).
+ */
+export const SCHEDULED_WARMING: Readonly<Record<string, WriteThrough>> = {
+  'Query.book': WRITE_THROUGH['Query.book']!,
+  'Query.riskLive': {
+    facts: TYPE_FACTS.RiskLive,
+    args: currentAsOfArgs,
+    compute: (db, clock, portfolio) => recordRiskLive(db, clock, portfolio, currentAsOfArgs(clock).asOf),
+  },
+  'Query.attribution': {
+    facts: TYPE_FACTS.Attribution,
+    args: (clock, portfolio) => attributionEntry('MTD', today(clock), portfolio).args,
+    compute: (db, clock, portfolio) => attributionOf(db, portfolio, attributionEntry('MTD', today(clock), portfolio).range),
   },
 };
 
@@ -113,12 +149,11 @@ export function createCachePolicy(ttlOverrides: Readonly<Record<string, number>>
           const current = currentAsOf(args, ctx);
           if (!current) return HISTORICAL;
           // The canonical period key: MTD and an explicit MTD ending today are one entry.
-          const range = resolvePeriod(args.period as AttributionPeriod, current.asOf, {
+          const entry = attributionEntry(args.period as AttributionPeriod, current.asOf, portfolio, {
             from: optionalString(args.from) ?? undefined,
             to: optionalString(args.to) ?? undefined,
-            inceptionDate: portfolio.inceptionDate,
           });
-          return range.end === current.asOf ? { kind: 'cache', scope: portfolio.id, args: { period: range.key } } : HISTORICAL;
+          return entry.range.end === current.asOf ? { kind: 'cache', scope: portfolio.id, args: entry.args } : HISTORICAL;
         },
       },
       'Query.morningPack': {

@@ -231,22 +231,25 @@ export class ResolverCache<TContext extends object> {
 
   /**
    * Write-through: computes the value of `coordinate` for a known identity and stores it under the
-   * current generations, so the next read is a hit. Used after a write, once its facts are bumped.
+   * current generations, so the next read is a hit. Used after a write, once its facts are bumped,
+   * and by scheduled warming. Resolves to what happened: `stored` (computed and handed to the
+   * store), or why nothing was computed: the floors are not synced, or the store gave no generations.
    */
-  async warm(coordinate: string, scope: string, args: Readonly<Record<string, unknown>>, compute: () => Promise<unknown>): Promise<void> {
+  async warm(coordinate: string, scope: string, args: Readonly<Record<string, unknown>>, compute: () => Promise<unknown>): Promise<'stored' | 'unsynced' | 'unavailable'> {
     const cached = this.fields.get(coordinate);
     if (!cached) throw new CachePolicyError(`${coordinate} is not a cached field`);
     const key = baseKey(coordinate, args, scope, this.digests);
     const facts = cached.dependsOn.map((k) => factName(k, scope));
-    if (!this.floors.isSynced) return;
+    if (!this.floors.isSynced) return 'unsynced';
     const startedAt = this.now();
     const found = await this.store.lookup({ tag: scope, facts, baseKey: key, floors: this.floors.floorsOf(facts) });
     // Without generations the store is unavailable: nothing to warm, reads will be misses anyway.
-    if (found.generations.length !== facts.length) return;
+    if (found.generations.length !== facts.length) return 'unavailable';
     const generations = found.generations;
     const value = JSON.stringify((await compute()) ?? null);
     this.hooks.onCompute?.({ coordinate, typeName: cached.typeName });
     await this.store.put({ tag: scope, baseKey: key, generations, value, ttlSeconds: cached.ttlSeconds, storedAt: startedAt });
+    return 'stored';
   }
 
   private collect(schema: GraphQLSchema) {

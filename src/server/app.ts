@@ -28,6 +28,7 @@ import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { OperationGate, withoutSuggestions, type FormatError } from './operation-gate';
 import { createSubjectRateLimiter } from './rate-limit';
+import { CacheWarmer } from './warm';
 
 export interface Gateway {
   readonly db: Db;
@@ -38,6 +39,10 @@ export interface Gateway {
   readonly cacheStore: ResilientStore | null;
   /** The feed of committed generations (null with the cache disabled). */
   readonly generationFeed: GenerationFeed | null;
+  /** Scheduled warming (null with the cache disabled); runs by itself only with CACHE_WARM_INTERVAL > 0. */
+  readonly warmer: CacheWarmer | null;
+  /** The Prometheus registry and counters behind /metrics. */
+  readonly metrics: Metrics;
   /** The checks every GraphQL request passes before the cache or Apollo (operation-gate.ts). */
   readonly gate: OperationGate;
   /** gzip/brotli of /graphql responses (its counters: compressions, kept forms reused). */
@@ -86,6 +91,8 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
   // The cache wraps its fields once, here; with the cache disabled the schema is left as built.
   const schema = cache ? cache.apply(await buildGatewaySchema()) : await buildGatewaySchema();
   const operations = cache && store && config.cache.operations ? new OperationCache<Context>(schema, cache, store, { hooks: cacheCounters.hooks }) : null;
+  const warmer = cache && store ? new CacheWarmer({ cache, store, db, clock, logger, intervalSeconds: config.cache.warmIntervalSeconds }) : null;
+  const metrics = new Metrics({ db, cache: cacheCounters, store: resilient, feed, warmer });
   const introspection = config.env !== 'production' || config.sandbox;
   // Production hides what errors would tell of the schema: no "Did you mean …?" suggestions.
   const hideSchemaDetails = config.env === 'production' || !introspection;
@@ -127,6 +134,7 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
     plugins: [
       // Apollo's cache-control plugin hooks every resolved field; this gateway does not use it.
       ApolloServerPluginCacheControlDisabled(),
+      metrics.apolloPlugin(),
       ...(cache ? [cache.apolloPlugin()] : []),
       ...(operations ? [operations.apolloPlugin()] : []),
       config.sandbox
@@ -153,7 +161,6 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
       services,
     });
   };
-  const metrics = new Metrics(db, cacheCounters, resilient, feed);
   const compression = new ResponseCompression(config.compression);
   const server = createHttpServer({
     compression,
@@ -164,6 +171,7 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
     maxBodyBytes: config.limits.bodyBytes,
     cors: createCorsHook(config.cors),
     metrics: () => metrics.render(),
+    observe: metrics.observe,
     serveCached: operations
       ? (body, context, document) => {
           const request = body as { query?: unknown; variables?: unknown; operationName?: unknown };
@@ -199,6 +207,8 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
     cacheCounters,
     cacheStore: resilient,
     generationFeed: feed,
+    warmer,
+    metrics,
     gate,
     compression,
     schema,
@@ -210,6 +220,8 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
       // not hold the start-up for more than a second.
       if (rateLimitRedis) await waitForReady(rateLimitRedis, 1_000).catch(() => undefined);
       const address = await listen(server, config.port, config.host);
+      // After the listener is up, never awaited: readiness does not wait for warming.
+      warmer?.start();
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       return `http://${host}:${address.port}/graphql`;
     },
@@ -219,6 +231,7 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
         server.closeIdleConnections();
       });
       await apollo.stop();
+      await warmer?.stop();
       await feed?.stop();
       await store?.close();
       rateLimitRedis?.disconnect();

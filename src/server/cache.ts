@@ -102,7 +102,7 @@ export function cacheChangeListener(cache: ResolverCache<Context>, feed: Generat
           const portfolio = await rememberedPortfolio(db, portfolioId);
           if (!portfolio) return;
           for (const [coordinate, entry] of warmed) {
-            await cache.warm(coordinate, portfolio.id, entry.args(clock), () => entry.compute(db, clock, portfolio));
+            await cache.warm(coordinate, portfolio.id, entry.args(clock, portfolio), () => entry.compute(db, clock, portfolio));
           }
         } catch (error) {
           logger.warn({ err: error, operation, portfolioId }, 'cache: re-warming failed; the next read computes it');

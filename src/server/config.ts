@@ -50,6 +50,8 @@ const schema = z
     CACHE_TTL_RISK_LIVE: z.coerce.number().int().min(1).optional(),
     CACHE_TTL_MORNING_PACK: z.coerce.number().int().min(1).optional(),
     CACHE_TTL_ATTRIBUTION: z.coerce.number().int().min(1).optional(),
+    // Seconds between cache warming runs (warm.ts); 0: off. Default per NODE_ENV: warmIntervalOf.
+    CACHE_WARM_INTERVAL: z.coerce.number().int().min(0).max(86_400).optional(),
     // Request bounds (README, "Security"); the defaults pass every operation in client/operations.
     HTTP_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(100_000_000).default(1_000_000),
     GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(1).default(2_000),
@@ -150,6 +152,8 @@ export interface CacheConfig {
   readonly openMs: number;
   /** TTL overrides in seconds by cached type name. */
   readonly ttlOverrides: Readonly<Record<string, number>>;
+  /** Seconds between scheduled warming runs (the first right after start); 0: no warming. */
+  readonly warmIntervalSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -212,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           Attribution: e.CACHE_TTL_ATTRIBUTION,
         }).filter((entry): entry is [string, number] => entry[1] !== undefined),
       ),
+      warmIntervalSeconds: e.CACHE_WARM_INTERVAL ?? DEFAULT_WARM_INTERVAL_SECONDS[e.NODE_ENV],
     },
     limits: {
       bodyBytes: e.HTTP_MAX_BODY_BYTES,
@@ -236,6 +241,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  * this machine's full rate, ~10,000 requests/s) are not. Production sets its own (README).
  */
 const DEFAULT_RATE_LIMIT_POINTS = 200_000;
+
+/**
+ * Production: every minute, the RiskLive TTL: live risk and MTD attribution (300 s) stay warm,
+ * the book (30 s) half the time, and a deploy or a Redis restart is cold for a minute at most;
+ * one instance computes three fields per active portfolio a minute. Development: every five
+ * minutes (the embedded database has one connection, shared with the person in Sandbox). Test:
+ * off, so no suite computes what it did not ask for; the warming tests turn it on.
+ */
+const DEFAULT_WARM_INTERVAL_SECONDS = { production: 60, development: 300, test: 0 } as const;
 
 function rateLimitOf(points: number, durationSeconds: number): RateLimitSettings | null {
   return points > 0 ? { points, durationSeconds } : null;

@@ -15,8 +15,8 @@ export interface HttpDeps {
   readonly createContext: (req: http.IncomingMessage, requestId: string) => Promise<Context>;
   /** Resolves when the database answers; /readyz reports 503 otherwise. */
   readonly ready: () => Promise<void>;
-  /** Prometheus text for /metrics. */
-  readonly metrics: () => string;
+  /** The Prometheus exposition for /metrics: with its content type (the registry's), or plain text (version 0.0.4). */
+  readonly metrics: () => string | Promise<{ readonly contentType: string; readonly text: string }>;
   /**
    * The checks every request carrying a GraphQL document passes before the operation cache or
    * Apollo sees it (operation-gate.ts): token, rate, limits, validation, cost. Without a gate,
@@ -41,6 +41,19 @@ export interface HttpDeps {
   readonly cors?: CorsHook;
   /** gzip and brotli by Accept-Encoding (compression.ts); without it every body goes as it is. */
   readonly compression?: ResponseCompression;
+  /** Given each /graphql request's trace once its response is sent or abandoned, with its duration in seconds (metrics.ts). */
+  readonly observe?: (trace: RequestTrace, seconds: number) => void;
+}
+
+/** What the metrics learn of one /graphql request while it is handled. */
+export interface RequestTrace {
+  /** The document the gate admitted (absent when refused, or without a document). */
+  document?: DocumentNode;
+  operationName: string | null;
+  /** Answered by the operation cache's hit path (Apollo never ran). */
+  cached: boolean;
+  /** The body of an answer given before Apollo (the gate's refusals, 400, 413, 500): its error codes are counted. */
+  refusedBody?: string;
 }
 
 export interface CachedBody {
@@ -96,18 +109,20 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   });
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+function sendJson(res: http.ServerResponse, status: number, body: unknown, trace?: RequestTrace): void {
   const text = JSON.stringify(body);
+  if (trace && status >= 400) trace.refusedBody = text;
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
-function sendVerdict(res: http.ServerResponse, verdict: Extract<GateVerdict, { kind: 'refused' }>, requestId: string): void {
+function sendVerdict(res: http.ServerResponse, verdict: Extract<GateVerdict, { kind: 'refused' }>, requestId: string, trace?: RequestTrace): void {
+  if (trace) trace.refusedBody = verdict.body;
   res.writeHead(verdict.status, { ...verdict.headers, 'content-length': Buffer.byteLength(verdict.body), 'x-request-id': requestId });
   res.end(verdict.body);
 }
 
-async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
+async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.ServerResponse, requestId: string, trace?: RequestTrace): Promise<void> {
   const maxBodyBytes = deps.maxBodyBytes ?? MAX_BODY;
   // Cheapest first: a declared size over the limit, then a missing token, before the body is read.
   if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) {
@@ -124,7 +139,7 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
     const refused = deps.gate.refuseAnonymous(caller);
     if (refused?.kind === 'refused') {
       req.resume();
-      return sendVerdict(res, refused, requestId);
+      return sendVerdict(res, refused, requestId, trace);
     }
   }
   let body: unknown = undefined;
@@ -135,7 +150,7 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
       try {
         body = JSON.parse(text);
       } catch {
-        sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+        sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] }, trace);
         return;
       }
     } else {
@@ -148,8 +163,12 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
   if (deps.gate && request) {
     const checked = deps.gate.check(request, caller);
     const verdict = checked instanceof Promise ? await checked : checked;
-    if (verdict.kind === 'refused') return sendVerdict(res, verdict, requestId);
+    if (verdict.kind === 'refused') return sendVerdict(res, verdict, requestId, trace);
     document = verdict.document;
+    if (trace) {
+      trace.document = document;
+      trace.operationName = request.operationName;
+    }
   }
   // Synchronously null for an operation the cache cannot answer: such a request awaits nothing more.
   const pending = deps.serveCached && typeof body === 'object' && body !== null ? deps.serveCached(body, context, document) : null;
@@ -158,6 +177,7 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
     if (cached !== null) {
       // The stored bytes as they are (or their compressed form, kept): nothing decoded, copied or encoded again.
       const headers = { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId };
+      if (trace) trace.cached = true;
       if (!deps.compression) return sendEncoded(res, 200, headers, { coding: 'identity', chunks: cached.chunks, byteLength: cached.byteLength });
       const encoded = encodeCached(deps.compression, req, cached);
       return sendEncoded(res, 200, headers, encoded instanceof Promise ? await encoded : encoded);
@@ -226,13 +246,14 @@ export function createHttpServer(deps: HttpDeps): http.Server {
   return http.createServer((req, res) => {
     const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID();
     const path = (req.url ?? '/').split('?')[0];
+    const trace = path === '/graphql' && deps.observe ? traced(deps.observe, res) : undefined;
     const handle = async (): Promise<void> => {
       // First: a preflight is answered before the CSRF check, the gate and Apollo, and the CORS
       // headers set here are on every /graphql answer (Apollo's, the hit path's, the refusals).
       if (path === '/graphql' && deps.cors?.(req, res) === 'answered') return;
       switch (path) {
         case '/graphql':
-          return graphql(deps, req, res, requestId);
+          return graphql(deps, req, res, requestId, trace);
         case '/healthz':
           return sendJson(res, 200, { status: 'ok' });
         case '/readyz':
@@ -243,8 +264,9 @@ export function createHttpServer(deps: HttpDeps): http.Server {
             return sendJson(res, 503, { status: 'unavailable', reason: 'database unreachable' });
           }
         case '/metrics': {
-          const text = deps.metrics();
-          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text) });
+          const exposition = await deps.metrics();
+          const { contentType, text } = typeof exposition === 'string' ? { contentType: 'text/plain; version=0.0.4', text: exposition } : exposition;
+          res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
           res.end(text);
           return;
         }
@@ -260,15 +282,23 @@ export function createHttpServer(deps: HttpDeps): http.Server {
       if (error instanceof PayloadTooLarge) {
         if (!res.headersSent) {
           res.setHeader('connection', 'close');
-          sendJson(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+          sendJson(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }, trace);
         }
         return;
       }
       deps.logger.error({ err: error, requestId }, 'http handler failed');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }, trace);
       else res.end();
     });
   });
+}
+
+/** A trace for one request, handed to `observe` with its duration when the response is done ('close' comes after 'finish', and alone when the client went away). */
+function traced(observe: NonNullable<HttpDeps['observe']>, res: http.ServerResponse): RequestTrace {
+  const started = process.hrtime.bigint();
+  const trace: RequestTrace = { operationName: null, cached: false };
+  res.once('close', () => observe(trace, Number(process.hrtime.bigint() - started) / 1e9));
+  return trace;
 }
 
 export function listen(server: http.Server, port: number, host: string): Promise<AddressInfo> {

@@ -1,54 +1,235 @@
+import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@apollo/server';
+import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { Knex } from 'knex';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ResilientStore } from '../resolver-cache';
 import type { CacheCounters } from './cache';
 import type { GenerationFeed } from './generation-feed';
+import type { RequestTrace } from './http';
+import type { WarmerStats } from './warm';
 
-/** Prometheus text exposition of the gateway's counters (`/metrics`). */
+/**
+ * Distinct operation names a gateway labels its request histogram with; later names count as
+ * `other`. Only names defined by a document the gate admitted (parsed, validated, within the
+ * limits) are candidates, so a client sending random names costs at most this many series, once.
+ */
+export const MAX_OPERATION_LABELS = 200;
+/** Distinct error codes labelled; the server's own codes are a few dozen, the rest is `OTHER`. */
+export const MAX_ERROR_CODES = 50;
+
+/** Request durations from 0.5 ms (a hit from the operation cache) to 10 s (the statement timeout). */
+const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * Node's default metrics (event-loop lag, GC, heap, RSS, CPU, handles) describe the process, and
+ * collectDefaultMetrics installs a process-wide GC observer and event-loop monitor that can never
+ * be removed: registered once per process on a registry of their own (never prom-client's global
+ * one) and appended to every gateway's exposition. Per gateway, each gateway built in a test
+ * process would leave an observer and a monitor behind.
+ */
+let processRegistry: Registry | null = null;
+function processMetrics(): Registry {
+  if (processRegistry === null) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+export interface MetricsSources {
+  readonly db: Knex;
+  readonly cache: CacheCounters;
+  readonly store: ResilientStore | null;
+  readonly feed?: GenerationFeed | null;
+  /** The warmer's counts (null without warming). */
+  readonly warmer?: { readonly stats: WarmerStats } | null;
+}
+
+type CounterField = 'hits' | 'misses' | 'bypasses' | 'errors' | 'computations';
+
+/**
+ * The gateway's Prometheus metrics, on a registry of its own (several gateways share a process in
+ * tests). Values that are already counted elsewhere (the cache hooks' counters, the store's
+ * breaker, the warmer) are read when scraped; requests and errors are observed as they happen.
+ */
 export class Metrics {
-  sqlStatements = 0;
+  readonly registry = new Registry();
+  /** Counted by app.ts on the operation cache's hit path; read on scrape. */
   operationHits = 0;
   operationMisses = 0;
+  private sqlStatements = 0;
+  private readonly operationLabels = new Set<string>();
+  private readonly errorCodes = new Set<string>();
+  private readonly duration: Histogram<'operation' | 'type' | 'cached'>;
+  private readonly errors: Counter<'code'>;
 
-  constructor(
-    db: Knex,
-    private readonly cache: CacheCounters,
-    private readonly store: ResilientStore | null,
-    private readonly feed: GenerationFeed | null = null,
-  ) {
-    // Counted at the driver boundary: every statement any layer sends, loaders included.
-    db.on('query', () => {
+  constructor(private readonly sources: MetricsSources) {
+    // Counted at the driver boundary: every statement any layer sends, loaders and warming included.
+    sources.db.on('query', () => {
       this.sqlStatements += 1;
     });
+    const registers = [this.registry];
+    this.duration = new Histogram({
+      name: 'pms_graphql_request_duration_seconds',
+      help: `GraphQL requests on /graphql by operation name (at most ${MAX_OPERATION_LABELS} names of admitted documents, then "other"; "anonymous"; "none" when no document was admitted), operation type, and whether the operation cache answered.`,
+      labelNames: ['operation', 'type', 'cached'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.errors = new Counter({
+      name: 'pms_graphql_errors_total',
+      help: "Errors answered, by extensions.code: the gate's refusals (UNAUTHENTICATED, RATE_LIMITED, LIMIT_EXCEEDED, GRAPHQL_PARSE_FAILED, ...) and Apollo's.",
+      labelNames: ['code'],
+      registers,
+    });
+    this.cacheMetrics(registers);
+    this.warmMetrics(registers);
   }
 
-  render(): string {
-    const lines: string[] = [];
-    const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: [string, number][]) => {
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-      for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
+  /** The exposition for /metrics: this gateway's registry, then the process's default metrics. */
+  async render(): Promise<{ contentType: string; text: string }> {
+    const [own, process] = await Promise.all([this.registry.metrics(), processMetrics().metrics()]);
+    return { contentType: this.registry.contentType, text: `${own}\n${process}` };
+  }
+
+  /** http.ts's observe hook: one request done. */
+  readonly observe = (trace: RequestTrace, seconds: number): void => {
+    const { operation, type } = this.operationOf(trace.document, trace.operationName);
+    this.duration.observe({ operation, type, cached: trace.cached ? 'true' : 'false' }, seconds);
+    if (trace.refusedBody !== undefined) for (const code of codesOf(trace.refusedBody)) this.countError(code);
+  };
+
+  /** Counts the codes of the errors in every response Apollo sends (already formatted: the codes clients see). */
+  apolloPlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+    const listener: GraphQLRequestListener<TContext> = {
+      willSendResponse: ({ response }) => {
+        if (response.body.kind === 'single') for (const error of response.body.singleResult.errors ?? []) this.countError(error.extensions?.code);
+        return Promise.resolve();
+      },
     };
-    const perType = (pick: (c: { hits: number; misses: number; bypasses: number; errors: number; computations: number }) => number) =>
-      [...this.cache.byType].map(([type, c]): [string, number] => [`{type="${type}"}`, pick(c)]);
-    metric('pms_sql_statements_total', 'counter', 'SQL statements sent to the database.', [['', this.sqlStatements]]);
-    metric('pms_cache_hits_total', 'counter', 'Cached fields served from the cache store.', perType((c) => c.hits));
-    metric('pms_cache_misses_total', 'counter', 'Cached fields computed because the store had no entry.', perType((c) => c.misses));
-    metric('pms_cache_bypasses_total', 'counter', 'Cached fields served from the database by policy (historical reads).', perType((c) => c.bypasses));
-    metric('pms_cache_errors_total', 'counter', 'Cache store calls that failed or were skipped.', perType((c) => c.errors));
-    metric('pms_cache_computations_total', 'counter', 'Values computed for the cache (requests and warming).', perType((c) => c.computations));
-    metric('pms_operation_cache_hits_total', 'counter', 'Whole operations answered with stored bytes.', [['', this.operationHits]]);
-    metric('pms_operation_cache_misses_total', 'counter', 'Fully cacheable operations that had to execute.', [['', this.operationMisses]]);
-    if (this.store) {
-      const s = this.store.stats();
-      metric('pms_cache_store_circuit_open', 'gauge', '1 while the circuit to the cache store is open or half-open.', [['', s.state === 'closed' ? 0 : 1]]);
-      metric('pms_cache_store_failures_total', 'counter', 'Cache store calls that failed (errors and timeouts).', [['', s.failures]]);
-      metric('pms_cache_store_short_circuits_total', 'counter', 'Cache store calls skipped while the circuit was open.', [['', s.shortCircuits]]);
-      metric('pms_cache_store_late_timeouts_total', 'counter', 'Cache store calls timed out while the event loop was late (not blamed on the store).', [['', s.lateTimeouts]]);
+    const started = Promise.resolve(listener);
+    return { requestDidStart: () => started };
+  }
+
+  private countError(code: unknown): void {
+    const name = typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) ? code : 'INTERNAL_SERVER_ERROR';
+    if (!this.errorCodes.has(name) && this.errorCodes.size >= MAX_ERROR_CODES) return void this.errors.inc({ code: 'OTHER' });
+    this.errorCodes.add(name);
+    this.errors.inc({ code: name });
+  }
+
+  /** The label of the operation a request executed, bounded as MAX_OPERATION_LABELS says. */
+  private operationOf(document: DocumentNode | undefined, operationName: string | null): { operation: string; type: string } {
+    if (document === undefined) return { operation: 'none', type: 'none' };
+    const definition = selectedOperation(document, operationName);
+    if (definition === undefined) return { operation: 'none', type: 'none' };
+    const name = definition.name?.value;
+    if (name === undefined) return { operation: 'anonymous', type: definition.operation };
+    if (this.operationLabels.has(name)) return { operation: name, type: definition.operation };
+    if (this.operationLabels.size >= MAX_OPERATION_LABELS) return { operation: 'other', type: definition.operation };
+    this.operationLabels.add(name);
+    return { operation: name, type: definition.operation };
+  }
+
+  /** The cache's metrics, under the names they had before this registry (dashboards keep working). */
+  private cacheMetrics(registers: Registry[]): void {
+    const { cache, store, feed } = this.sources;
+    const perType = (name: string, help: string, field: CounterField) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['type'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [type, counts] of cache.byType) this.inc({ type }, counts[field]);
+        },
+      });
+    perType('pms_cache_hits_total', 'Cached fields served from the cache store.', 'hits');
+    perType('pms_cache_misses_total', 'Cached fields computed because the store had no entry.', 'misses');
+    perType('pms_cache_bypasses_total', 'Cached fields served from the database by policy (historical reads).', 'bypasses');
+    perType('pms_cache_errors_total', 'Cache store calls that failed or were skipped.', 'errors');
+    perType('pms_cache_computations_total', 'Values computed for the cache (requests and warming).', 'computations');
+    new Gauge({
+      name: 'pms_cache_hit_ratio',
+      help: 'Hits / (hits + misses) per cached type since start (bypasses not counted); absent before the first.',
+      labelNames: ['type'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [type, c] of cache.byType) if (c.hits + c.misses > 0) this.set({ type }, c.hits / (c.hits + c.misses));
+      },
+    });
+    const scalar = (name: string, help: string, read: () => number, kind: 'counter' | 'gauge' = 'counter') =>
+      kind === 'counter'
+        ? new Counter({ name, help, registers, collect() { this.reset(); this.inc(read()); } })
+        : new Gauge({ name, help, registers, collect() { this.set(read()); } });
+    scalar('pms_sql_statements_total', 'SQL statements sent to the database.', () => this.sqlStatements);
+    scalar('pms_operation_cache_hits_total', 'Whole operations answered with stored bytes.', () => this.operationHits);
+    scalar('pms_operation_cache_misses_total', 'Fully cacheable operations that had to execute.', () => this.operationMisses);
+    if (store) {
+      scalar('pms_cache_store_circuit_open', '1 while the circuit to the cache store is open or half-open.', () => (store.state === 'closed' ? 0 : 1), 'gauge');
+      scalar('pms_cache_store_failures_total', 'Cache store calls that failed (errors and timeouts).', () => store.stats().failures);
+      scalar('pms_cache_store_short_circuits_total', 'Cache store calls skipped while the circuit was open.', () => store.stats().shortCircuits);
+      scalar('pms_cache_store_late_timeouts_total', 'Cache store calls timed out while the event loop was late (not blamed on the store).', () => store.stats().lateTimeouts);
     }
-    if (this.feed) {
-      metric('pms_invalidation_feed_listening', 'gauge', '1 while committed generations are being received (0: the cache is bypassed).', [['', this.feed.listening ? 1 : 0]]);
+    if (feed) {
+      scalar('pms_invalidation_feed_listening', '1 while committed generations are being received (0: the cache is bypassed).', () => (feed.listening ? 1 : 0), 'gauge');
     }
-    const memory = process.memoryUsage();
-    metric('process_resident_memory_bytes', 'gauge', 'Resident set size.', [['', memory.rss]]);
-    return `${lines.join('\n')}\n`;
+  }
+
+  /** Scheduled warming (warm.ts), read from the warmer's counts on scrape. */
+  private warmMetrics(registers: Registry[]): void {
+    const warmer = this.sources.warmer;
+    if (!warmer) return;
+    const byLabel = (name: string, help: string, label: string, read: () => ReadonlyMap<string, number>) =>
+      new Counter({
+        name,
+        help,
+        labelNames: [label],
+        registers,
+        collect() {
+          this.reset();
+          for (const [value, count] of read()) this.inc({ [label]: value }, count);
+        },
+      });
+    byLabel('pms_cache_warm_runs_total', 'Warming runs by outcome: completed, failed, or skipped as locked (another instance warms), store-unavailable, unsynced, running, stopped.', 'outcome', () => warmer.stats.runs);
+    byLabel('pms_cache_warm_fields_total', 'Entries computed and stored by warming, by cached type.', 'type', () => warmer.stats.fields);
+    byLabel('pms_cache_warm_failures_total', 'Warming computations that failed, by cached type (the next read computes them).', 'type', () => warmer.stats.failures);
+    new Gauge({
+      name: 'pms_cache_warm_last_duration_seconds',
+      help: 'Duration of the last completed warming run of this instance; absent before the first.',
+      registers,
+      collect() {
+        const seconds = warmer.stats.lastDurationSeconds;
+        if (seconds === null) this.reset();
+        else this.set(seconds);
+      },
+    });
+  }
+}
+
+/** The operation a request executes: the one named, or the document's only one. */
+function selectedOperation(document: DocumentNode, operationName: string | null): OperationDefinitionNode | undefined {
+  let found: OperationDefinitionNode | undefined;
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    if (operationName === null) {
+      if (found !== undefined) return undefined;
+      found = definition;
+    } else if (definition.name?.value === operationName) {
+      return definition;
+    }
+  }
+  return found;
+}
+
+/** The `extensions.code` of each error of a JSON error body; `BAD_REQUEST` when it cannot be read. */
+function codesOf(body: string): string[] {
+  try {
+    const parsed = JSON.parse(body) as { errors?: { extensions?: { code?: unknown } }[] };
+    return (parsed.errors ?? []).map((e) => (typeof e.extensions?.code === 'string' ? e.extensions.code : 'INTERNAL_SERVER_ERROR'));
+  } catch {
+    return ['BAD_REQUEST'];
   }
 }

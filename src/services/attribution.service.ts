@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
 import {
-  computeAttribution, computeEquityCurve, resolvePeriod, type Attribution, type AttributionPeriod, type EquityPoint, type TradeType,
+  computeAttribution, computeEquityCurve, resolvePeriod, type Attribution, type AttributionPeriod, type EquityPoint, type PeriodRange, type TradeType,
 } from '../domain/attribution';
 import { today, type Clock } from '../domain/dates';
 import { InvalidInput } from '../domain/errors';
-import type { IsoDate, Position } from '../domain/types';
+import type { IsoDate, Portfolio, Position } from '../domain/types';
 import { findPositionsByIds, listPositions } from '../data/position.repository';
 import { findProposalsByIds } from '../data/proposal.repository';
 import { dailyPnlSeries, sumPnlByPosition } from '../data/snapshot.repository';
@@ -55,6 +55,11 @@ export async function getAttribution(db: Knex, clock: Clock, actor: Actor, q: At
     inceptionDate: portfolio.inceptionDate,
   });
   if (range.end > today(clock)) throw new InvalidInput('to', `to ${range.end} is after today (${today(clock)})`);
+  return attributionOf(db, portfolio, range);
+}
+
+/** The attribution of an already-authorized portfolio over a resolved range (getAttribution, cache warming). */
+export async function attributionOf(db: Knex, portfolio: Portfolio, range: PeriodRange): Promise<Attribution> {
   const period = { from: range.start, to: range.end };
   // Postgres sums the period's snapshots (per position, per day) instead of shipping every row:
   // 200 positions × 250 days would be 50,000 rows of Decimals for these two aggregates. The

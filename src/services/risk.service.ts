@@ -30,6 +30,11 @@ export interface RiskQuery {
 export async function getRiskLive(db: Knex, clock: Clock, actor: Actor, q: RiskQuery): Promise<RiskLive> {
   const asOf = v.notAfter('asOf', v.date('asOf', q.asOf ?? today(clock)), today(clock));
   const portfolio = await readablePortfolio(db, actor, q.portfolioId);
+  return recordRiskLive(db, clock, portfolio, asOf);
+}
+
+/** getRiskLive for an already-authorized portfolio (cache warming): computes and records the day's snapshot. */
+export async function recordRiskLive(db: Knex, clock: Clock, portfolio: Portfolio, asOf: IsoDate): Promise<RiskLive> {
   const risk = await computeRisk(db, clock, portfolio, asOf);
   await upsertRiskSnapshot(db, toRiskSnapshot(risk), clock.now());
   return risk;

@@ -50,6 +50,9 @@ export async function startTestGateway(db: Knex, clock: Clock, options: TestGate
     SANDBOX: 'true',
     // Production requires a journal key; elsewhere the development key (shared by every suite).
     ...(options.env?.NODE_ENV === 'production' ? { JOURNAL_KEY: 'test-journal-key-test-journal-key-0123' } : {}),
+    // Off even for a production-mode gateway: a warm run computes every active portfolio of the
+    // test database, statements and computations no suite asked for. The warming tests set it.
+    CACHE_WARM_INTERVAL: '0',
     ...options.env,
   });
   const gateway = await createGateway(config, createLogger('silent'), { db, clock, cacheStore: options.cacheStore });

@@ -39,6 +39,24 @@ export interface CacheStore {
 
   /** Releases connections and timers. */
   close(): Promise<void>;
+
+  /**
+   * Optional capability: takes the lock `name` for `owner` until `ttlMs` have passed, unless
+   * anyone holds it (its owner too: not reentrant). Resolves to whether it was taken; rejects when
+   * the store cannot answer. For work one process at a time should do (scheduled warming): every
+   * process sharing the store must see the same lock. It expires rather than being released, so a
+   * holder that dies frees it by itself.
+   */
+  acquireLock?(request: LockRequest): Promise<boolean>;
+}
+
+export interface LockRequest {
+  /** Which lock, e.g. `warm`. */
+  readonly name: string;
+  /** Who holds it (for diagnostics): e.g. the host and process id. */
+  readonly owner: string;
+  /** How long it is held, ms (positive). */
+  readonly ttlMs: number;
 }
 
 export interface LookupRequest {

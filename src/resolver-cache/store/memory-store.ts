@@ -1,5 +1,5 @@
-import type { CacheEntry, CacheStore, LookupBytesRequest, LookupBytesResult, LookupRequest, LookupResult, PutRequest, RaiseRequest } from './cache-store';
-import { assertTag, ttlSecondsToMs } from './store-keys';
+import type { CacheEntry, CacheStore, LockRequest, LookupBytesRequest, LookupBytesResult, LookupRequest, LookupResult, PutRequest, RaiseRequest } from './cache-store';
+import { assertLockTtl, assertTag, ttlSecondsToMs } from './store-keys';
 
 export interface MemoryStoreOptions {
   /**
@@ -51,6 +51,8 @@ export class MemoryStore implements CacheStore {
   private readonly now: () => number;
   private readonly entries = new Map<string, StoredEntry>();
   private readonly generations = new Map<string, number>();
+  /** Lock name → until when (epoch ms) it is held; one process, so a map is the whole lock. */
+  private readonly locks = new Map<string, number>();
   private bytes = 0;
   private evictedEntries = 0;
   private evictedGenerations = 0;
@@ -142,9 +144,22 @@ export class MemoryStore implements CacheStore {
     });
   }
 
+  /** The local equivalent of Redis's SET NX PX, on the store's clock (fake in tests). */
+  acquireLock(request: LockRequest): Promise<boolean> {
+    return settle(() => {
+      assertLockTtl(request.ttlMs);
+      const now = this.now();
+      const heldUntil = this.locks.get(request.name);
+      if (heldUntil !== undefined && heldUntil > now) return false;
+      this.locks.set(request.name, now + request.ttlMs);
+      return true;
+    });
+  }
+
   close(): Promise<void> {
     this.entries.clear();
     this.generations.clear();
+    this.locks.clear();
     this.bytes = 0;
     return Promise.resolve();
   }

@@ -1,13 +1,15 @@
 import type { Cluster, Redis } from 'ioredis';
 import type {
-  AlongsideKey, CacheBytesEntry, CacheEntry, CacheStore, LookupBytesRequest, LookupBytesResult, LookupRequest, LookupResult, PutRequest, RaiseRequest,
+  AlongsideKey, CacheBytesEntry, CacheEntry, CacheStore, LockRequest, LookupBytesRequest, LookupBytesResult, LookupRequest, LookupResult, PutRequest, RaiseRequest,
 } from './cache-store';
 import { LocalCopies } from './local-copies';
 import {
+  assertLockTtl,
   DEFAULT_KEY_PREFIX,
   redisEntryKey,
   redisEntryKeyBase,
   redisGenerationKey,
+  redisLockKey,
   ttlSecondsToMs,
 } from './store-keys';
 
@@ -297,6 +299,13 @@ export class RedisStore implements CacheStore {
     const ms = await this.client.pttl(redisEntryKey(request.tag, request.baseKey, request.generations, this.prefix));
     // -2: no such key; -1: no TTL, which put never writes (someone else's key): not an entry.
     return ms >= 0 ? ms : null;
+  }
+
+  /** SET NX PX: atomic, so of the processes asking at once exactly one gets it; it expires by itself. */
+  async acquireLock(request: LockRequest): Promise<boolean> {
+    assertLockTtl(request.ttlMs);
+    const reply = await this.client.set(redisLockKey(request.name, this.prefix), request.owner, 'PX', request.ttlMs, 'NX');
+    return reply === 'OK';
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import type {
-  CacheBytesEntry, CacheEntry, CacheStore, LookupBytesRequest, LookupBytesResult, LookupRequest, LookupResult, PutRequest, RaiseRequest,
+  CacheBytesEntry, CacheEntry, CacheStore, LockRequest, LookupBytesRequest, LookupBytesResult, LookupRequest, LookupResult, PutRequest, RaiseRequest,
 } from './cache-store';
 
 /**
@@ -31,6 +31,9 @@ export type PutOutcome = { readonly kind: 'ok' } | StoreUnavailable;
  * facts raises the counters.
  */
 export type RaiseOutcome = { readonly kind: 'ok' } | StoreUnavailable;
+
+/** `held`: someone (this process too) holds the lock; `unsupported`: the inner store has no locks. */
+export type LockOutcome = { readonly kind: 'acquired' } | { readonly kind: 'held' } | { readonly kind: 'unsupported' } | StoreUnavailable;
 
 /** What the port's raise rejects with when the store is unavailable (its lookups and puts never reject). */
 export class StoreUnavailableError extends Error {
@@ -140,8 +143,22 @@ export class ResilientStore implements CacheStore {
     lateTimeouts: 0,
   };
 
+  /**
+   * The port's optional lock, present when the inner store has one: rejects with
+   * StoreUnavailableError when the store is unavailable (as raise does), so a caller never takes
+   * "no answer" for "not held".
+   */
+  readonly acquireLock?: (request: LockRequest) => Promise<boolean>;
+
   constructor(inner: CacheStore, options: ResilientStoreOptions = {}) {
     this.inner = inner;
+    if (inner.acquireLock) {
+      this.acquireLock = async (request) => {
+        const outcome = await this.tryAcquireLock(request);
+        if (outcome.kind === 'acquired' || outcome.kind === 'held') return outcome.kind === 'acquired';
+        throw new StoreUnavailableError(outcome.kind === 'unsupported' ? 'error' : outcome.reason);
+      };
+    }
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.failureThreshold = options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD;
     this.openMs = options.openMs ?? DEFAULT_OPEN_MS;
@@ -184,6 +201,15 @@ export class ResilientStore implements CacheStore {
     if (request.facts.length === 0) return { kind: 'ok' };
     const attempt = await this.attempt(() => this.inner.raise(request));
     return attempt.ok ? { kind: 'ok' } : { kind: 'unavailable', reason: attempt.reason };
+  }
+
+  /** The inner store's lock through the breaker and the timeout, like every other call. */
+  async tryAcquireLock(request: LockRequest): Promise<LockOutcome> {
+    const acquire = this.inner.acquireLock?.bind(this.inner);
+    if (!acquire) return { kind: 'unsupported' };
+    const attempt = await this.attempt(() => acquire(request));
+    if (!attempt.ok) return { kind: 'unavailable', reason: attempt.reason };
+    return attempt.value ? { kind: 'acquired' } : { kind: 'held' };
   }
 
   async lookup(request: LookupRequest): Promise<LookupResult> {

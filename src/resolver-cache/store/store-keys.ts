@@ -6,6 +6,7 @@
  *
  *   <prefix>:{<tag>}:g:<fact>                        generation counter, no TTL
  *   <prefix>:{<tag>}:v:<baseKey>:<g1>.<g2>…          entry, TTL = the type's TTL
+ *   <prefix>:lock:<name>                             lock (acquireLock), value = owner, TTL = its hold
  *
  * The tag is percent-encoded for `%`, `{` and `}`: a `}` inside it would end the hash tag early.
  * Nothing after the tag needs escaping: `:g:` and `:v:` keep counters and entries apart, and the
@@ -49,6 +50,16 @@ export function redisEntryKey(
   prefix = DEFAULT_KEY_PREFIX,
 ): string {
   return `${redisEntryKeyBase(tag, baseKey, prefix)}:${generations.join('.')}`;
+}
+
+/** Outside every hash tag: a lock is one key, in whatever slot it falls. */
+export function redisLockKey(name: string, prefix = DEFAULT_KEY_PREFIX): string {
+  return `${prefix}:lock:${name}`;
+}
+
+/** A lock's hold in ms, validated: the port asks for a positive integer. */
+export function assertLockTtl(ttlMs: number): void {
+  if (!Number.isInteger(ttlMs) || ttlMs <= 0) throw new RangeError(`cache store: lock ttlMs must be a positive integer, got ${ttlMs}`);
 }
 
 function encodeChar(char: string): string {
