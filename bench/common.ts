@@ -40,6 +40,8 @@ export function baseServerEnv(): Record<string, string> {
     DATABASE_POOL_MAX: '10',
     JWT_SECRET: BENCH_JWT_SECRET,
     JOURNAL_KEY: 'bench-journal-key-bench-journal-key-0123',
+    // Scenarios measure reads and writes, not a warm run landing in the middle of a round.
+    CACHE_WARM_INTERVAL: '0',
     SEED_DEMO: 'false',
     SANDBOX: 'false',
     // The per-subject rate limit runs (as in production) but never refuses: every load of the

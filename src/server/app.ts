@@ -92,7 +92,8 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
   const schema = cache ? cache.apply(await buildGatewaySchema()) : await buildGatewaySchema();
   const operations = cache && store && config.cache.operations ? new OperationCache<Context>(schema, cache, store, { hooks: cacheCounters.hooks }) : null;
   const warmer = cache && store ? new CacheWarmer({ cache, store, db, clock, logger, intervalSeconds: config.cache.warmIntervalSeconds }) : null;
-  const metrics = new Metrics({ db, cache: cacheCounters, store: resilient, feed, warmer });
+  const compression = new ResponseCompression(config.compression);
+  const metrics = new Metrics({ db, cache: cacheCounters, store: resilient, feed, warmer, compression: config.compression.enabled ? compression : null });
   const introspection = config.env !== 'production' || config.sandbox;
   // Production hides what errors would tell of the schema: no "Did you mean …?" suggestions.
   const hideSchemaDetails = config.env === 'production' || !introspection;
@@ -161,7 +162,6 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
       services,
     });
   };
-  const compression = new ResponseCompression(config.compression);
   const server = createHttpServer({
     compression,
     apollo,

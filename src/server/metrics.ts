@@ -43,7 +43,11 @@ export interface MetricsSources {
   readonly feed?: GenerationFeed | null;
   /** The warmer's counts (null without warming). */
   readonly warmer?: { readonly stats: WarmerStats } | null;
+  /** The response compressor's counts (compression.ts; null with compression off). */
+  readonly compression?: { readonly counts: Readonly<Record<CompressionCount, number>> } | null;
 }
+
+type CompressionCount = 'headCompressions' | 'headRefinements' | 'headReuses' | 'bodyCompressions' | 'failures';
 
 type CounterField = 'hits' | 'misses' | 'bypasses' | 'errors' | 'computations';
 
@@ -172,6 +176,15 @@ export class Metrics {
       scalar('pms_cache_store_failures_total', 'Cache store calls that failed (errors and timeouts).', () => store.stats().failures);
       scalar('pms_cache_store_short_circuits_total', 'Cache store calls skipped while the circuit was open.', () => store.stats().shortCircuits);
       scalar('pms_cache_store_late_timeouts_total', 'Cache store calls timed out while the event loop was late (not blamed on the store).', () => store.stats().lateTimeouts);
+    }
+    const compression = this.sources.compression;
+    if (compression) {
+      const c = compression.counts;
+      scalar('pms_compression_head_compressions_total', 'Stored responses compressed for the hit path (once per entry and coding).', () => c.headCompressions);
+      scalar('pms_compression_head_reuses_total', 'Compressed hits sent from a kept compressed form, with no compression.', () => c.headReuses);
+      scalar('pms_compression_head_refinements_total', 'Kept brotli forms recompressed at quality 11 in the background.', () => c.headRefinements);
+      scalar('pms_compression_body_compressions_total', "Apollo's response bodies compressed (misses, mutations, errors).", () => c.bodyCompressions);
+      scalar('pms_compression_failures_total', 'Compressions that failed (the body went uncompressed).', () => c.failures);
     }
     if (feed) {
       scalar('pms_invalidation_feed_listening', '1 while committed generations are being received (0: the cache is bypassed).', () => (feed.listening ? 1 : 0), 'gauge');

@@ -78,6 +78,26 @@ describe('/metrics', () => {
     expect(sample(text, 'pms_graphql_request_duration_seconds_bucket{le="+Inf",operation="Book",type="query",cached="false"}')).toBe(miss);
   });
 
+  it('counts compression: a compressed hit sent from a kept form, not compressed again', async () => {
+    const before = await scrape();
+    const send = () => fetch(gw.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'accept-encoding': 'br', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: `query Book { book(portfolioId: "${fund.code}") { positions { id ticker notionalBrl currentPrice unrealizedPnlBrl } summary { grossExposureBrl } } }` }),
+    });
+    for (let i = 0; i < 3; i++) {
+      const response = await send();
+      expect(response.headers.get('content-encoding')).toBe('br');
+      await response.arrayBuffer();
+    }
+    const after = await scrape();
+    const delta = (name: string) => (sample(after.text, name) ?? 0) - (sample(before.text, name) ?? 0);
+    // One stored response compressed once; the later hits reuse it.
+    expect(delta('pms_compression_head_compressions_total')).toBe(1);
+    expect(delta('pms_compression_head_reuses_total')).toBeGreaterThanOrEqual(1);
+    expect(delta('pms_compression_failures_total')).toBe(0);
+  });
+
   it('counts errors by code: the gate’s refusals and Apollo’s answers', async () => {
     const before = samples((await scrape()).text, 'pms_graphql_errors_total');
     const anonymous = await post({ query: '{ book(portfolioId: "X") { portfolioId } }' }, false);
