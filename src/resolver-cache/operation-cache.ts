@@ -10,6 +10,7 @@ import type { CacheHooks, FieldReport } from './outcome';
 import { factName } from './policy';
 import { markStoredWhole, MAX_REMEMBERED_QUERY_CHARS, offerLookups, type CachedField, type ResolverCache } from './resolver-cache';
 import type { CacheStore, LookupResult } from './store/cache-store';
+import { systemNow, type Now } from './clock';
 
 /**
  * The hit path at wire speed. An operation whose root fields are all cached fields of one scope
@@ -95,7 +96,8 @@ export interface OperationCacheOptions {
   /** Documents whose plans are remembered (most recent first out of mind). */
   readonly maxPlans?: number;
   readonly hooks?: CacheHooks;
-  readonly now?: () => number;
+  /** The plugin's clock (clock.ts): entry ages, the memory of recent fills. */
+  readonly now?: Now;
 }
 
 const MISS_TICKET = Symbol('operation-cache.miss-ticket');
@@ -143,7 +145,7 @@ export class OperationCache<TContext extends object> {
   private readonly plansByDocument = new WeakMap<DocumentNode, Map<string, Plan<TContext> | null>>();
   private readonly maxPlans: number;
   private readonly hooks: CacheHooks;
-  private readonly now: () => number;
+  private readonly now: Now;
   private readonly digests = new KeyDigests();
   /**
    * Entries written lately (key and generations → epoch ms), so that concurrent misses of one
@@ -159,7 +161,7 @@ export class OperationCache<TContext extends object> {
   ) {
     this.maxPlans = options.maxPlans ?? 1_000;
     this.hooks = options.hooks ?? {};
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? systemNow;
   }
 
   /**

@@ -10,6 +10,7 @@ import { toReport, type CacheHooks, type CacheOutcome, type FieldReport } from '
 import { factName, type CachePolicy, type FieldPolicy } from './policy';
 import { SingleFlight } from './single-flight';
 import type { CacheStore, LookupResult } from './store/cache-store';
+import { systemNow, type Now } from './clock';
 
 export interface ResolverCacheOptions<TContext> {
   readonly store: CacheStore;
@@ -21,8 +22,8 @@ export interface ResolverCacheOptions<TContext> {
    * and announce each commit (`committed`).
    */
   readonly floors?: GenerationFloors;
-  /** Epoch ms; injectable for tests. */
-  readonly now?: () => number;
+  /** The plugin's clock (clock.ts): entry ages, the single flight's linger. Default: the system's. */
+  readonly now?: Now;
 }
 
 /** Why a field was served without the cache while the floors are not complete. */
@@ -113,7 +114,7 @@ export class ResolverCache<TContext extends object> {
   private readonly store: CacheStore;
   private readonly policy: CachePolicy<TContext>;
   private readonly hooks: CacheHooks;
-  private readonly now: () => number;
+  private readonly now: Now;
   /** The committed generation of each fact known here: no read uses a lower one. */
   readonly floors: GenerationFloors;
   /** Lingers 1 s: covers the gap between a reader's miss and the leader's store write. */
@@ -130,7 +131,7 @@ export class ResolverCache<TContext extends object> {
     this.store = options.store;
     this.policy = options.policy;
     this.hooks = options.hooks ?? {};
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? systemNow;
     this.floors = options.floors ?? GenerationFloors.local(this.now);
     this.flights = new SingleFlight<{ readonly value: unknown; readonly startedAt: number; stored: boolean }>(1_000, this.now);
   }

@@ -18,7 +18,7 @@ import { buildGatewaySchema } from '../graphql/schema';
 import { noChangeListener, type ServiceDeps } from '../services/deps';
 import { GenerationFloors, OperationCache, createRedisClient, waitForReady, type CacheStore, type ResilientStore, type ResolverCache } from '../resolver-cache';
 import { createAuthenticator } from './auth';
-import { CacheCounters, cacheChangeListener, createCacheStore, createResolverCache } from './cache';
+import { CacheCounters, cacheChangeListener, cacheNow, createCacheStore, createResolverCache } from './cache';
 import { createGenerationFeed, type GenerationFeed } from './generation-feed';
 import type { Config } from './config';
 import { createCorsHook } from './cors';
@@ -68,13 +68,15 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
   if (config.journal.usingDevKey) logger.warn('journal: JOURNAL_KEY not set, sealing with the built-in development key');
   const clock = options.clock ?? systemClock;
   const cacheCounters = new CacheCounters();
-  const resilient = config.cache.enabled && !options.cacheStore ? createCacheStore(config.cache, logger) : null;
+  // The cache keeps the gateway's time: tests move the clock instead of sleeping.
+  const now = cacheNow(clock);
+  const resilient = config.cache.enabled && !options.cacheStore ? createCacheStore(config.cache, logger, now) : null;
   const store = config.cache.enabled ? (options.cacheStore ?? resilient) : null;
   // The floors are loaded (start, after migrations), and kept in step by notifications; until
   // then the cache is bypassed.
   const floors = new GenerationFloors({ synced: false });
   const feed: GenerationFeed | null = store ? createGenerationFeed(db, floors, logger) : null;
-  const cache = store ? createResolverCache(config.cache, store, cacheCounters, floors) : null;
+  const cache = store ? createResolverCache(config.cache, store, cacheCounters, floors, now) : null;
   const services: ServiceDeps = {
     db,
     clock,
@@ -82,7 +84,7 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
   };
   // The cache wraps its fields once, here; with the cache disabled the schema is left as built.
   const schema = cache ? cache.apply(await buildGatewaySchema()) : await buildGatewaySchema();
-  const operations = cache && store && config.cache.operations ? new OperationCache<Context>(schema, cache, store, { hooks: cacheCounters.hooks }) : null;
+  const operations = cache && store && config.cache.operations ? new OperationCache<Context>(schema, cache, store, { hooks: cacheCounters.hooks, now }) : null;
   const introspection = config.env !== 'production' || config.sandbox;
   // Production hides what errors would tell of the schema: no "Did you mean …?" suggestions.
   const hideSchemaDetails = config.env === 'production' || !introspection;

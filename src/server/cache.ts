@@ -3,7 +3,7 @@ import { commitFactGenerations } from '../data/fact-generation.repository';
 import type { Clock } from '../domain/dates';
 import { createCachePolicy, MUTATION_FACTS, WRITE_THROUGH } from '../graphql/cache-policy';
 import type { Context } from '../graphql/context';
-import { MemoryStore, RedisStore, ResilientStore, ResolverCache, createRedisClient, factName, type CacheHooks, type CacheStore, type GenerationFloors } from '../resolver-cache';
+import { MemoryStore, RedisStore, ResilientStore, ResolverCache, createRedisClient, factName, type CacheHooks, type CacheStore, type GenerationFloors, type Now } from '../resolver-cache';
 import type { ChangeListener } from '../services/deps';
 import { rememberedPortfolio } from '../services/portfolios.service';
 import type { CacheConfig } from './config';
@@ -32,12 +32,21 @@ export class CacheCounters {
   };
 }
 
-/** The store the configuration asks for, behind timeouts and a circuit breaker. */
-export function createCacheStore(config: CacheConfig, logger: Logger): ResilientStore {
+/** The cache's clock (epoch ms) from the gateway's: entries, ages and lingers in the gateway's time. */
+export function cacheNow(clock: Clock): Now {
+  return () => clock.now().getTime();
+}
+
+/**
+ * The store the configuration asks for, behind timeouts and a circuit breaker. `now` times the
+ * entries (the memory store's TTLs, Redis's local copies); the breaker keeps the system's clock:
+ * its open period is a pause against a real store, measured beside real timers.
+ */
+export function createCacheStore(config: CacheConfig, logger: Logger, now?: Now): ResilientStore {
   let inner: CacheStore;
   switch (config.store.kind) {
     case 'memory':
-      inner = new MemoryStore({ maxBytes: config.store.maxBytes });
+      inner = new MemoryStore({ maxBytes: config.store.maxBytes, now });
       break;
     case 'redis':
     case 'redis-cluster': {
@@ -48,6 +57,7 @@ export function createCacheStore(config: CacheConfig, logger: Logger): Resilient
       const commandTimeoutMs = Math.max(1_000, config.timeoutMs * 10);
       inner = new RedisStore(createRedisClient({ target, commandTimeoutMs, connectionName: 'pms-gateway' }), {
         localCopyMaxBytes: config.localCopyMaxBytes,
+        now,
       });
       break;
     }
@@ -65,8 +75,8 @@ export function createCacheStore(config: CacheConfig, logger: Logger): Resilient
   });
 }
 
-export function createResolverCache(config: CacheConfig, store: CacheStore, counters: CacheCounters, floors: GenerationFloors): ResolverCache<Context> {
-  return new ResolverCache<Context>({ store, policy: createCachePolicy(config.ttlOverrides), hooks: counters.hooks, floors });
+export function createResolverCache(config: CacheConfig, store: CacheStore, counters: CacheCounters, floors: GenerationFloors, now?: Now): ResolverCache<Context> {
+  return new ResolverCache<Context>({ store, policy: createCachePolicy(config.ttlOverrides), hooks: counters.hooks, floors, now });
 }
 
 /**

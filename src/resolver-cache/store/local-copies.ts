@@ -1,4 +1,5 @@
 import type { CacheBytesEntry } from './cache-store';
+import { systemNow, type Now } from '../clock';
 
 interface Copy extends CacheBytesEntry {
   /** Epoch ms after which the copy is not served. */
@@ -18,7 +19,7 @@ export class LocalCopies {
 
   constructor(
     private readonly maxBytes: number,
-    private readonly now: () => number = Date.now,
+    private readonly now: Now = systemNow,
   ) {}
 
   /** The copy under `key`, unless absent or expired (an expired one is dropped). Marks it recently used. */

@@ -1,5 +1,6 @@
 import type { CacheEntry, CacheStore, LookupBytesRequest, LookupBytesResult, LookupRequest, LookupResult, PutRequest, RaiseRequest } from './cache-store';
 import { assertTag, ttlSecondsToMs } from './store-keys';
+import { systemNow, type Now } from '../clock';
 
 export interface MemoryStoreOptions {
   /**
@@ -11,7 +12,7 @@ export interface MemoryStoreOptions {
   /** Bound of the number of fact generations kept; least recently used ones are evicted past it. */
   readonly maxGenerations?: number;
   /** Epoch ms. Injectable so tests move time instead of sleeping. */
-  readonly now?: () => number;
+  readonly now?: Now;
 }
 
 export interface MemoryStoreStats {
@@ -48,7 +49,7 @@ interface StoredEntry {
 export class MemoryStore implements CacheStore {
   private readonly maxBytes: number;
   private readonly maxGenerations: number;
-  private readonly now: () => number;
+  private readonly now: Now;
   private readonly entries = new Map<string, StoredEntry>();
   private readonly generations = new Map<string, number>();
   private bytes = 0;
@@ -58,7 +59,7 @@ export class MemoryStore implements CacheStore {
   constructor(options: MemoryStoreOptions = {}) {
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     this.maxGenerations = options.maxGenerations ?? DEFAULT_MAX_GENERATIONS;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? systemNow;
     if (!(this.maxBytes > 0) || !(this.maxGenerations > 0)) {
       throw new RangeError('MemoryStore: maxBytes and maxGenerations must be positive');
     }

@@ -10,6 +10,7 @@ import {
   redisGenerationKey,
   ttlSecondsToMs,
 } from './store-keys';
+import { systemNow, type Now } from '../clock';
 
 export interface RedisStoreOptions {
   /** First segment of every key; lets several deployments share one Redis. Default `rc`. */
@@ -35,7 +36,7 @@ export interface RedisStoreOptions {
    */
   readonly localCopyMaxBytes?: number;
   /** Epoch ms, for the expiry of local copies; injectable for tests. */
-  readonly now?: () => number;
+  readonly now?: Now;
 }
 
 const DEFAULT_REMEMBERED_GENERATIONS = 100_000;
@@ -136,14 +137,14 @@ export class RedisStore implements CacheStore {
   /** Generation key → the last generation this process read it at. */
   private readonly seen = new Map<string, number>();
   private readonly local: LocalCopies | null;
-  private readonly now: () => number;
+  private readonly now: Now;
 
   constructor(client: Redis | Cluster, options: RedisStoreOptions = {}) {
     this.client = client;
     this.prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
     this.ownsClient = options.ownsClient ?? true;
     this.maxRemembered = options.rememberedGenerations ?? DEFAULT_REMEMBERED_GENERATIONS;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? systemNow;
     const localBytes = options.localCopyMaxBytes ?? 0;
     this.local = localBytes > 0 ? new LocalCopies(localBytes, this.now) : null;
     // numberOfKeys omitted: the first argument of each call is the key count.
