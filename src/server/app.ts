@@ -16,6 +16,7 @@ import { createCostEstimator } from '../graphql/cost-policy';
 import { createFormatError } from '../graphql/errors';
 import { buildGatewaySchema } from '../graphql/schema';
 import { noChangeListener, type ServiceDeps } from '../services/deps';
+import { PortfolioDirectory } from '../services/portfolios.service';
 import { GenerationFloors, OperationCache, createRedisClient, waitForReady, type CacheStore, type ResilientStore, type ResolverCache } from '../resolver-cache';
 import { createAuthenticator } from './auth';
 import { CacheCounters, cacheChangeListener, cacheNow, createCacheStore, createResolverCache } from './cache';
@@ -77,10 +78,12 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
   const floors = new GenerationFloors({ synced: false });
   const feed: GenerationFeed | null = store ? createGenerationFeed(db, floors, logger) : null;
   const cache = store ? createResolverCache(config.cache, store, cacheCounters, floors, now) : null;
+  const portfolios = new PortfolioDirectory(db, clock);
   const services: ServiceDeps = {
     db,
     clock,
-    changes: cache && feed ? cacheChangeListener(cache, feed, db, clock, logger) : noChangeListener,
+    changes: cache && feed ? cacheChangeListener(cache, feed, db, clock, logger, portfolios) : noChangeListener,
+    portfolios,
   };
   // The cache wraps its fields once, here; with the cache disabled the schema is left as built.
   const schema = cache ? cache.apply(await buildGatewaySchema()) : await buildGatewaySchema();

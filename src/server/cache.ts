@@ -5,7 +5,7 @@ import { createCachePolicy, MUTATION_FACTS, WRITE_THROUGH } from '../graphql/cac
 import type { Context } from '../graphql/context';
 import { MemoryStore, RedisStore, ResilientStore, ResolverCache, createRedisClient, factName, type CacheHooks, type CacheStore, type GenerationFloors, type Now } from '../resolver-cache';
 import type { ChangeListener } from '../services/deps';
-import { rememberedPortfolio } from '../services/portfolios.service';
+import { rememberedPortfolio, type PortfolioDirectory } from '../services/portfolios.service';
 import type { CacheConfig } from './config';
 import type { GenerationFeed } from './generation-feed';
 import type { Logger } from './logger';
@@ -95,7 +95,14 @@ const ANNOUNCEMENT_WAIT_MS = 1_000;
  * notification came back (Postgres has then sent it to every instance); then write-through (the
  * book is recomputed and stored, so the next read is a hit with the new data).
  */
-export function cacheChangeListener(cache: ResolverCache<Context>, feed: GenerationFeed, db: Knex, clock: Clock, logger: Logger): ChangeListener {
+export function cacheChangeListener(
+  cache: ResolverCache<Context>,
+  feed: GenerationFeed,
+  db: Knex,
+  clock: Clock,
+  logger: Logger,
+  portfolios: PortfolioDirectory,
+): ChangeListener {
   return {
     async record(trx, { operation, portfolioId }) {
       const kinds = MUTATION_FACTS[operation];
@@ -109,7 +116,7 @@ export function cacheChangeListener(cache: ResolverCache<Context>, feed: Generat
         if (warmed.length === 0) return;
         try {
           // The portfolio the write just resolved: remembered, no statement on the write's path.
-          const portfolio = await rememberedPortfolio(db, portfolioId);
+          const portfolio = await rememberedPortfolio(portfolios, portfolioId);
           if (!portfolio) return;
           for (const [coordinate, entry] of warmed) {
             await cache.warm(coordinate, portfolio.id, entry.args(clock), () => entry.compute(db, clock, portfolio));
