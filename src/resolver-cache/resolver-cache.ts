@@ -3,6 +3,7 @@ import {
   defaultFieldResolver, getNamedType, isObjectType, type GraphQLField, type GraphQLFieldResolver, type GraphQLResolveInfo,
   type GraphQLSchema, type ResponsePath,
 } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import { baseKey, KeyDigests } from './cache-key';
 import { cachedTtl } from './directive';
 import { GenerationFloors } from './generations';
@@ -42,7 +43,7 @@ export class CachePolicyError extends Error {
   override readonly name = 'CachePolicyError';
 }
 
-/** Documents whose mayResolveCached answer is remembered; the memory starts over past it. */
+/** Documents whose mayResolveCached answer is remembered; the least recently asked go past it. */
 const MAX_REMEMBERED_DOCUMENTS = 1_000;
 /** Longer documents are scanned every time, never kept: the memory stays small whatever is sent. */
 export const MAX_REMEMBERED_QUERY_CHARS = 16_384;
@@ -122,8 +123,8 @@ export class ResolverCache<TContext extends object> {
   private readonly fields = new Map<string, CachedField<TContext>>();
   /** The names of the cached fields (without their types), once each. */
   private fieldNames: readonly string[] = [];
-  /** Query text → whether it names a cached field (see mayResolveCached). */
-  private readonly namesCached = new Map<string, boolean>();
+  /** Query text → whether it names a cached field (see mayResolveCached); an LRU. */
+  private readonly namesCached = new LRUCache<string, boolean>({ max: MAX_REMEMBERED_DOCUMENTS });
   /** The operation cache computes a root field's key before execution, the field again: one hash. */
   private readonly digests = new KeyDigests();
 
@@ -175,7 +176,6 @@ export class ResolverCache<TContext extends object> {
     if (known !== undefined) return known;
     const found = this.fieldNames.some((name) => query.includes(name));
     if (query.length > MAX_REMEMBERED_QUERY_CHARS) return found;
-    if (this.namesCached.size >= MAX_REMEMBERED_DOCUMENTS) this.namesCached.clear();
     this.namesCached.set(query, found);
     return found;
   }
