@@ -6,6 +6,8 @@
  * that it imports nothing of the application's (its clock returns a Date, say: wrap it).
  */
 export type Now = () => number;
+// A test clock starts at a realistic epoch, never at 0: lru-cache, which times the plugin's TTLs
+// on this clock, reads an entry started at 0 as one without a TTL.
 
 /** The default: the system's wall clock. */
 export const systemNow: Now = () => Date.now();
