@@ -75,7 +75,7 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
   const store = config.cache.enabled ? (options.cacheStore ?? resilient) : null;
   // The floors are loaded (start, after migrations), and kept in step by notifications; until
   // then the cache is bypassed.
-  const floors = new GenerationFloors({ synced: false });
+  const floors = new GenerationFloors({ synced: false, now });
   const feed: GenerationFeed | null = store ? createGenerationFeed(db, floors, logger) : null;
   const cache = store ? createResolverCache(config.cache, store, cacheCounters, floors, now) : null;
   const portfolios = new PortfolioDirectory(db, clock);
@@ -108,6 +108,7 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
     sandbox: config.sandbox,
     estimator: createCostEstimator(schema, () => today(clock)),
     today: () => today(clock),
+    now,
     formatError,
     rateLimiter: config.rateLimit ? createSubjectRateLimiter(config.rateLimit, { redis: rateLimitRedis, timeoutMs: config.cache.timeoutMs }) : null,
   });

@@ -516,6 +516,33 @@ describe('documents are parsed and validated once, for the gate and for Apollo',
     expect(gate.remembered.documents).toBeGreaterThan(100);
   });
 
+  it("asks for today at most once a second of the gateway's clock, and again at once when the clock is set back", async () => {
+    let now = Date.parse(DEMO_NOW);
+    let asked = 0;
+    const gate = new OperationGate({
+      schema: dev.gateway.schema,
+      limits: loadConfig({ NODE_ENV: 'test' }).limits.operation,
+      introspection: true,
+      sandbox: false,
+      estimator: createCostEstimator(dev.gateway.schema, () => today(clock)),
+      today: () => String((asked += 1)),
+      now: () => now,
+      formatError: (formatted) => formatted,
+    });
+    const check = () => gate.check({ query: '{ portfolios { id } }', variables: null, operationName: null }, { subject: 's', authError: null });
+    await check();
+    await check();
+    now += 999;
+    await check();
+    expect(asked).toBe(1);
+    now += 1;
+    await check();
+    expect(asked).toBe(2);
+    now -= 60_000;
+    await check();
+    expect(asked).toBe(3);
+  });
+
   it('past its budget forgets the least recently asked document first, and Apollo no longer finds it', async () => {
     const gateOf = (maxDocumentBytes: number) => new OperationGate({
       schema: dev.gateway.schema,
