@@ -11,12 +11,12 @@ import type { IsoDate, Portfolio } from '../src/domain/types';
 import { listPositions } from '../src/data/position.repository';
 import { sumPnlByPosition } from '../src/data/snapshot.repository';
 import { getAttribution } from '../src/services/attribution.service';
-import { readablePortfolio } from '../src/services/portfolios.service';
+import { PortfolioDirectory, readablePortfolio } from '../src/services/portfolios.service';
 import { seedFund, type SeededFund } from './e2e/harness';
 import { fixedClock } from './support/clock';
 import { testDb } from './support/db';
 import { DEMO_AS_OF, DEMO_NOW } from './support/demo';
-import { actor } from './support/factories';
+import { actor, recordingDeps } from './support/factories';
 
 const db = testDb();
 const clock = fixedClock(DEMO_NOW);
@@ -36,7 +36,7 @@ let dates: IsoDate[];
 
 beforeAll(async () => {
   fund = await seedFund(db, 'ATTR');
-  portfolio = await readablePortfolio(db, viewer, fund.code);
+  portfolio = await readablePortfolio(new PortfolioDirectory(db, clock), viewer, fund.code);
   const raw: { date: string; position_id: string; daily_pnl_brl: string }[] = await db('pnl_snapshots')
     .select('date', 'position_id', 'daily_pnl_brl')
     .where('portfolio_id', fund.id)
@@ -88,7 +88,7 @@ describe.each<AttributionPeriod>(['MTD', 'INCEPTION', 'CUSTOM'])('attribution ov
 
   it('gives the attribution that the domain computes from every snapshot row', async () => {
     const range = rangeOf(period);
-    const actual = await getAttribution(db, clock, viewer, {
+    const actual = await getAttribution(recordingDeps(db, clock), viewer, {
       portfolioId: fund.code,
       period,
       asOf: DEMO_AS_OF,

@@ -118,7 +118,7 @@ describe('generateProposals refuses a business day that is over', () => {
     const clock = fixedClock('2026-11-22T12:00:00Z');
     const result = await generateProposals(recordingDeps(db, clock), manager, { portfolioId: portfolio.code, asOf: '2026-11-20', signals: signals() });
     expect(result.created.map((p) => [p.asOfDate, p.status])).toEqual([['2026-11-20', 'PENDING']]);
-    const listed = await listPortfolioProposals(db, clock, manager, { portfolioId: portfolio.code, status: 'PENDING' });
+    const listed = await listPortfolioProposals(recordingDeps(db, clock), manager, { portfolioId: portfolio.code, status: 'PENDING' });
     expect(listed.map((p) => p.id)).toEqual(result.created.map((p) => p.id));
   });
 

@@ -112,7 +112,7 @@ describe('closePosition refuses to rewrite history', () => {
     expect(closed.realizedPnlBrl.toFixed()).toBe('-86333.3333');
     expect(daily.toFixed()).toBe(closed.realizedPnlBrl.toFixed());
     // Book and attribution after the close carry nothing dated after it.
-    const book = await getBook(db, clock, manager, { portfolioId: portfolio.code, asOf: '2026-11-20' });
+    const book = await getBook(recordingDeps(db, clock), manager, { portfolioId: portfolio.code, asOf: '2026-11-20' });
     expect(book.summary.pnlMtdBrl.toFixed()).toBe('-86333.3333');
     expect(book.summary.realizedPnlBrl.toFixed()).toBe('-86333.3333');
   });
@@ -137,7 +137,7 @@ describe('closePosition refuses to rewrite history', () => {
       isManualOverride: false,
     }], new Date());
 
-    const daily = await getAttribution(db, clock, manager, { portfolioId: portfolio.code, period: 'DAILY', asOf: '2026-11-12' });
+    const daily = await getAttribution(recordingDeps(db, clock), manager, { portfolioId: portfolio.code, period: 'DAILY', asOf: '2026-11-12' });
     // The stray row's P&L is in the period, so its position is in the breakdowns, which reconcile.
     expect(daily.totalPnlBrl.toFixed()).toBe('84000');
     expect(daily.byInstrument.map((r) => [r.positionId, r.pnlBrl.toFixed()])).toEqual([[position.id, '84000']]);
@@ -153,11 +153,11 @@ describe('point-in-time reads reveal nothing dated after asOf', () => {
   async function everything(portfolio: Portfolio) {
     const q = { portfolioId: portfolio.code };
     const attributions = [];
-    for (const period of periods) attributions.push(await getAttribution(db, clock, manager, { ...q, period, asOf }));
-    attributions.push(await getAttribution(db, clock, manager, { ...q, period: 'CUSTOM', from: '2026-11-03', to: asOf }));
+    for (const period of periods) attributions.push(await getAttribution(recordingDeps(db, clock), manager, { ...q, period, asOf }));
+    attributions.push(await getAttribution(recordingDeps(db, clock), manager, { ...q, period: 'CUSTOM', from: '2026-11-03', to: asOf }));
     return plain({
-      book: await getBook(db, clock, manager, { ...q, asOf }),
-      risk: await getRiskLive(db, clock, manager, { ...q, asOf }),
+      book: await getBook(recordingDeps(db, clock), manager, { ...q, asOf }),
+      risk: await getRiskLive(recordingDeps(db, clock), manager, { ...q, asOf }),
       attributions,
     });
   }
@@ -188,20 +188,20 @@ describe('point-in-time reads reveal nothing dated after asOf', () => {
     expect(after).toEqual(before);
 
     // The later writes did happen and do show today: the closes and the open are in today's book.
-    const todayBook = await getBook(db, clock, manager, { portfolioId: portfolio.code });
+    const todayBook = await getBook(recordingDeps(db, clock), manager, { portfolioId: portfolio.code });
     expect(todayBook.positions.map((p) => p.id).sort()).not.toContain(eq.id);
     expect(todayBook.positions).toHaveLength(2);
     expect(todayBook.summary.realizedPnlBrl.eq((before as { book: { summary: { realizedPnlBrl: string } } }).book.summary.realizedPnlBrl)).toBe(false);
 
     // And as of asOf, the positions closed later look as they were then.
-    const past = await getBook(db, clock, manager, { portfolioId: portfolio.code, asOf });
+    const past = await getBook(recordingDeps(db, clock), manager, { portfolioId: portfolio.code, asOf });
     const pastEm = past.positions.find((p) => p.id === em.id);
     expect(pastEm).toMatchObject({ isOpen: true, closedAt: null, closePrice: null, lastMarkDate: asOf, notes: null, version: 4 });
     // Entry cost only (2 bps on 8M = 1,600), not entry + exit.
     expect(pastEm?.transactionCostBrl.toFixed()).toBe('1600');
     expect(pastEm?.realizedPnlBrl.toFixed()).toBe('0');
     expect(past.positions.map((p) => p.id).sort()).toEqual([eq.id, di.id, em.id, usd.id].sort());
-    const mtd = await getAttribution(db, clock, manager, { portfolioId: portfolio.code, period: 'MTD', asOf });
+    const mtd = await getAttribution(recordingDeps(db, clock), manager, { portfolioId: portfolio.code, period: 'MTD', asOf });
     // EMFX entered 11-04 and closed 11-16: as of 11-12 it has been held 8 days, not 12.
     expect(mtd.byInstrument.find((r) => r.positionId === em.id)?.holdingDays).toBe(8);
     expect(mtd.byInstrument.find((r) => r.positionId === early.id)?.holdingDays).toBe(6);

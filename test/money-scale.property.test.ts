@@ -170,7 +170,7 @@ async function run(prng: Prng, iteration: number): Promise<number> {
   }
 
   // The book as served: its totals are sums of what it lists and of the stored daily rows.
-  const book = await getBook(db, clock, manager, { portfolioId: portfolio.code });
+  const book = await getBook(recordingDeps(db, clock), manager, { portfolioId: portfolio.code });
   const s = book.summary;
   expect(s.unrealizedPnlBrl.toFixed()).toBe(sum(book.positions.map((p) => p.unrealizedPnlBrl)).toFixed());
   expect(s.unrealizedPnlUsd.toFixed()).toBe(sum(book.positions.map((p) => p.unrealizedPnlUsd)).toFixed());
@@ -184,7 +184,7 @@ async function run(prng: Prng, iteration: number): Promise<number> {
   }
 
   // Attribution over the whole life: the total and each position are sums of the stored rows.
-  const attribution = await getAttribution(db, clock, manager, { portfolioId: portfolio.code, period: 'CUSTOM', from: entryDay, to: last });
+  const attribution = await getAttribution(recordingDeps(db, clock), manager, { portfolioId: portfolio.code, period: 'CUSTOM', from: entryDay, to: last });
   expect(attribution.totalPnlBrl.toFixed()).toBe((await storedSum('daily_pnl_brl', { portfolio_id: portfolio.id })).toFixed());
   for (const row of attribution.byInstrument) {
     expect(row.pnlBrl.toFixed()).toBe((await storedSum('daily_pnl_brl', { position_id: row.positionId })).toFixed());

@@ -62,7 +62,7 @@ describe('approveProposal', () => {
     const fund = await fundWithBook();
     const id = await createPendingProposal(db, fund, usd, { asOfDate: '2026-11-18' });
     await expect(approveProposal(recordingDeps(db, clock), manager, { proposalId: id })).rejects.toMatchObject({ status: 'EXPIRED' });
-    const listed = await listPortfolioProposals(db, clock, manager, { portfolioId: fund.id, status: 'EXPIRED' });
+    const listed = await listPortfolioProposals(recordingDeps(db, clock), manager, { portfolioId: fund.id, status: 'EXPIRED' });
     expect(listed.map((p) => p.id)).toContain(id);
   });
 

@@ -24,6 +24,7 @@ import type { Actor } from '../../src/services/access';
 import { getAttribution } from '../../src/services/attribution.service';
 import { getBook } from '../../src/services/book.service';
 import { noChangeListener, type ServiceDeps } from '../../src/services/deps';
+import { PortfolioDirectory } from '../../src/services/portfolios.service';
 import { getRiskLive } from '../../src/services/risk.service';
 import { BIG_PORTFOLIO } from '../common';
 import { ATTRIBUTION_PERIOD } from '../documents';
@@ -42,12 +43,12 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const db = createDb(config.database);
   const sql = new SqlCounter().attach(db);
-  const services: ServiceDeps = { db, clock: systemClock, changes: noChangeListener };
+  const services: ServiceDeps = { db, clock: systemClock, changes: noChangeListener, portfolios: new PortfolioDirectory(db, systemClock) };
 
   // Computed once, through the same services the gateway calls.
-  const book = await getBook(db, systemClock, SYSTEM, { portfolioId: BIG_PORTFOLIO });
-  const attribution = await getAttribution(db, systemClock, SYSTEM, { portfolioId: BIG_PORTFOLIO, period: ATTRIBUTION_PERIOD });
-  const risk = await getRiskLive(db, systemClock, SYSTEM, { portfolioId: BIG_PORTFOLIO });
+  const book = await getBook(services, SYSTEM, { portfolioId: BIG_PORTFOLIO });
+  const attribution = await getAttribution(services, SYSTEM, { portfolioId: BIG_PORTFOLIO, period: ATTRIBUTION_PERIOD });
+  const risk = await getRiskLive(services, SYSTEM, { portfolioId: BIG_PORTFOLIO });
   const portfolio = await findPortfolioByRef(db, BIG_PORTFOLIO);
   if (!portfolio) throw new Error(`${BIG_PORTFOLIO} not found: generate the bench data first`);
   const instruments = await findInstrumentsByIds(db, [...new Set(book.positions.map((p) => p.instrumentId))]);

@@ -20,6 +20,7 @@ import { loadConfig } from '../../src/server/config';
 import { createHttpServer, listen } from '../../src/server/http';
 import { createLogger } from '../../src/server/logger';
 import { noChangeListener, type ServiceDeps } from '../../src/services/deps';
+import { PortfolioDirectory } from '../../src/services/portfolios.service';
 import { REFERENCE_REDIS_DB, redisUrl } from '../common';
 import { contextFactory } from './context';
 import { announceReady, renderMetrics, runServer, SqlCounter, stopOnSignals } from './common';
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
   const db = createDb(config.database);
   const sql = new SqlCounter().attach(db);
   const redis = new Redis(redisUrl(REFERENCE_REDIS_DB), { maxRetriesPerRequest: 1 });
-  const services: ServiceDeps = { db, clock: systemClock, changes: noChangeListener };
+  const services: ServiceDeps = { db, clock: systemClock, changes: noChangeListener, portfolios: new PortfolioDirectory(db, systemClock) };
 
   const schema = await buildGatewaySchema();
   let computations = 0;

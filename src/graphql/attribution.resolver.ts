@@ -25,7 +25,7 @@ export class AttributionResolver {
     @Arg('asOf', () => DateScalar, { nullable: true, description: 'End of the named periods; defaults to today, may not be after it.' })
     asOf?: string | null,
   ): Promise<AttributionModel> {
-    return getAttribution(ctx.services.db, ctx.services.clock, requireActor(ctx), { portfolioId, period, from, to, asOf });
+    return getAttribution(ctx.services, requireActor(ctx), { portfolioId, period, from, to, asOf });
   }
 
   @Query(() => [EquityPoint], {
@@ -37,6 +37,6 @@ export class AttributionResolver {
     @Arg('from', () => DateScalar, { nullable: true, description: "Defaults to the portfolio's inception date." }) from?: string | null,
     @Arg('to', () => DateScalar, { nullable: true, description: 'Defaults to today.' }) to?: string | null,
   ): Promise<EquityPointModel[]> {
-    return getEquityCurve(ctx.services.db, ctx.services.clock, requireActor(ctx), { portfolioId, from, to });
+    return getEquityCurve(ctx.services, requireActor(ctx), { portfolioId, from, to });
   }
 }

@@ -20,12 +20,12 @@ export class BookResolver {
     @Arg('portfolioId', () => ID, { description: 'Portfolio id or code.' }) portfolioId: string,
     @Arg('asOf', () => DateScalar, { nullable: true, description: 'Defaults to today; may not be after it.' }) asOf?: string | null,
   ): Promise<BookModel> {
-    return getBook(ctx.services.db, ctx.services.clock, requireActor(ctx), { portfolioId, asOf });
+    return getBook(ctx.services, requireActor(ctx), { portfolioId, asOf });
   }
 
   @FieldResolver(() => Portfolio)
   portfolio(@Root() book: BookModel, @Ctx() ctx: Context): Promise<PortfolioModel | null> {
     // The portfolio the book was authorized for, already remembered by that check: no statement.
-    return rememberedPortfolio(ctx.services.db, book.portfolioId);
+    return rememberedPortfolio(ctx.services.portfolios, book.portfolioId);
   }
 }

@@ -56,7 +56,7 @@ const optionalString = (value: unknown): string | null => (typeof value === 'str
 
 /** Authorization first: resolves the portfolio the caller may read, or throws as the resolver would. */
 async function portfolioScope(args: Args, ctx: Context) {
-  return readablePortfolio(ctx.services.db, requireActor(ctx), String(args.portfolioId));
+  return readablePortfolio(ctx.services.portfolios, requireActor(ctx), String(args.portfolioId));
 }
 
 /** The identity arguments of the current-data entry of a field taking `asOf`: reads look it up, writes re-warm it. */

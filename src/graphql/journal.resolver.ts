@@ -20,7 +20,7 @@ export class JournalResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ) {
-    const page = await journalPage(ctx.services.db, requireActor(ctx), {
+    const page = await journalPage(ctx.services, requireActor(ctx), {
       portfolioId, types, positionId, proposalId, from, to, first, after,
     });
     return { entries: page.entries, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
@@ -31,7 +31,7 @@ export class JournalResolver {
     const actor = requireActor(ctx);
     const entry = await ctx.loaders.journalEntry.load(id);
     // Another fund's journal entry answers exactly as an unknown id: null, naming nothing.
-    if (!entry || !(await mayRead(ctx.services.db, actor, entry.portfolioId))) return null;
+    if (!entry || !(await mayRead(ctx.services.portfolios, actor, entry.portfolioId))) return null;
     return entry;
   }
 
@@ -42,6 +42,6 @@ export class JournalResolver {
     @Arg('anchors', () => [String], { nullable: true, description: 'Anchors kept outside the database, as `anchor` or verify-journal print them.' })
     anchors?: string[] | null,
   ) {
-    return journalIntegrity(ctx.services.db, requireActor(ctx), portfolioId, anchors ?? []);
+    return journalIntegrity(ctx.services, requireActor(ctx), portfolioId, anchors ?? []);
   }
 }

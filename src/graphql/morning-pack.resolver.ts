@@ -47,7 +47,7 @@ export class MorningPackResolver {
     @Arg('portfolioId', () => ID, { description: 'Portfolio id or code.' }) portfolioId: string,
     @Arg('date', () => DateScalar, { nullable: true, description: 'Briefing date; the latest pack when omitted.' }) date?: string | null,
   ): Promise<MorningPack | null> {
-    const pack = await morningPacks.getMorningPack(ctx.services.db, requireActor(ctx), { portfolioId, date });
+    const pack = await morningPacks.getMorningPack(ctx.services, requireActor(ctx), { portfolioId, date });
     return pack && toMorningPack(pack);
   }
 
@@ -59,7 +59,7 @@ export class MorningPackResolver {
     @Arg('to', () => DateScalar, { nullable: true, description: 'Last briefing date, inclusive; unbounded when omitted.' }) to?: string | null,
     @Arg('limit', () => Int, { nullable: true, defaultValue: 30, description: '1..366.' }) limit?: number | null,
   ): Promise<MorningPack[]> {
-    const packs = await morningPacks.getMorningPackHistory(ctx.services.db, requireActor(ctx), { portfolioId, from, to, limit });
+    const packs = await morningPacks.getMorningPackHistory(ctx.services, requireActor(ctx), { portfolioId, from, to, limit });
     return packs.map(toMorningPack);
   }
 

@@ -21,7 +21,7 @@ export class PositionResolver {
     @Arg('status', () => PositionStatusEnum, { nullable: true }) status?: 'OPEN' | 'CLOSED' | 'ALL' | null,
     @Arg('assetClass', () => AssetClassEnum, { nullable: true }) assetClass?: PositionModel['assetClass'] | null,
   ): Promise<PositionModel[]> {
-    return positions.listPortfolioPositions(ctx.services.db, requireActor(ctx), { portfolioId, status, assetClass });
+    return positions.listPortfolioPositions(ctx.services, requireActor(ctx), { portfolioId, status, assetClass });
   }
 
   @Query(() => Position, { nullable: true })
@@ -29,7 +29,7 @@ export class PositionResolver {
     const actor = requireActor(ctx);
     const position = await ctx.loaders.position.load(id);
     // Another fund's position answers exactly as an unknown id: null, naming nothing.
-    if (!position || !(await mayRead(ctx.services.db, actor, position.portfolioId))) return null;
+    if (!position || !(await mayRead(ctx.services.portfolios, actor, position.portfolioId))) return null;
     return position;
   }
 

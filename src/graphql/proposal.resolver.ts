@@ -24,7 +24,7 @@ export class ProposalResolver {
     @Arg('date', () => DateScalar, { nullable: true }) date?: string | null,
     @Arg('limit', () => Int, { nullable: true, defaultValue: 100 }) limit?: number | null,
   ): Promise<ProposalModel[]> {
-    return proposals.listPortfolioProposals(ctx.services.db, ctx.services.clock, requireActor(ctx), { portfolioId, status, date, limit });
+    return proposals.listPortfolioProposals(ctx.services, requireActor(ctx), { portfolioId, status, date, limit });
   }
 
   @Query(() => TradeProposal, { nullable: true })
@@ -32,7 +32,7 @@ export class ProposalResolver {
     const actor = requireActor(ctx);
     const proposal = await ctx.loaders.proposal.load(id);
     // Another fund's proposal answers exactly as an unknown id: null, naming nothing.
-    if (!proposal || !(await mayRead(ctx.services.db, actor, proposal.portfolioId))) return null;
+    if (!proposal || !(await mayRead(ctx.services.portfolios, actor, proposal.portfolioId))) return null;
     return proposals.withEffectiveStatus(proposal, today(ctx.services.clock));
   }
 

@@ -19,7 +19,7 @@ export class RiskResolver {
     @Arg('portfolioId', () => ID, { description: 'Portfolio id or code.' }) portfolioId: string,
     @Arg('asOf', () => DateScalar, { nullable: true, description: 'Defaults to today; may not be after it.' }) asOf?: string | null,
   ): Promise<RiskLiveModel> {
-    return getRiskLive(ctx.services.db, ctx.services.clock, requireActor(ctx), { portfolioId, asOf });
+    return getRiskLive(ctx.services, requireActor(ctx), { portfolioId, asOf });
   }
 
   @Query(() => [RiskSnapshot], {
@@ -31,6 +31,6 @@ export class RiskResolver {
     @Arg('from', () => DateScalar, { nullable: true, description: 'Defaults to 90 days before to.' }) from?: string | null,
     @Arg('to', () => DateScalar, { nullable: true, description: 'Defaults to today.' }) to?: string | null,
   ): Promise<RiskSnapshotModel[]> {
-    return getRiskTrend(ctx.services.db, ctx.services.clock, requireActor(ctx), { portfolioId, from, to });
+    return getRiskTrend(ctx.services, requireActor(ctx), { portfolioId, from, to });
   }
 }

@@ -64,15 +64,24 @@ describe('KeyDigests', () => {
     expect(hashed).toEqual(['a', 'b']);
   });
 
-  it('starts over past maxEntries, and never keeps a long input', () => {
-    const digests = new KeyDigests(2);
+  it('keeps at most maxEntries, the least recently used going first, and never a long input', () => {
+    const hashed: string[] = [];
+    const digests = new KeyDigests(2, (input) => {
+      hashed.push(input);
+      return `#${input}`;
+    });
     digests.of('one');
     digests.of('two');
+    digests.of('one'); // one is now more recent than two
+    digests.of('three'); // two goes
     expect(digests.size).toBe(2);
+    digests.of('one');
     digests.of('three');
-    expect(digests.size).toBe(1);
+    expect(hashed).toEqual(['one', 'two', 'three']);
+    digests.of('two');
+    expect(hashed).toEqual(['one', 'two', 'three', 'two']);
     const long = 'x'.repeat(MAX_REMEMBERED_KEY_INPUT_CHARS + 1);
-    expect(digests.of(long)).toBe(sha256(long));
-    expect(digests.size).toBe(1);
+    expect(digests.of(long)).toBe(`#${long}`);
+    expect(digests.size).toBe(2);
   });
 });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { canonicalJson } from '../shared/canonical-json';
 
 function sha256(input: string): string {
@@ -12,15 +13,17 @@ export const MAX_REMEMBERED_KEY_INPUT_CHARS = 1_024;
  * SHA-256 digests (base64url) of recent key inputs: a key asked for again (every hit of an
  * operation, the field key a miss computes twice) costs a map lookup instead of a hash (~2 µs on
  * the development machine). At most `maxEntries` inputs of at most MAX_REMEMBERED_KEY_INPUT_CHARS
- * are kept; the memory starts over past that.
+ * are kept, the least recently used going first past that (an LRU).
  */
 export class KeyDigests {
-  private readonly known = new Map<string, string>();
+  private readonly known: LRUCache<string, string>;
 
   constructor(
-    private readonly maxEntries = 4_096,
+    maxEntries = 4_096,
     private readonly hash: (input: string) => string = sha256,
-  ) {}
+  ) {
+    this.known = new LRUCache<string, string>({ max: maxEntries });
+  }
 
   /** Inputs remembered now. */
   get size(): number {
@@ -32,7 +35,6 @@ export class KeyDigests {
     if (known !== undefined) return known;
     const digest = this.hash(input);
     if (input.length > MAX_REMEMBERED_KEY_INPUT_CHARS) return digest;
-    if (this.known.size >= this.maxEntries) this.known.clear();
     this.known.set(input, digest);
     return digest;
   }

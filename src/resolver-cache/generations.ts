@@ -1,3 +1,5 @@
+import { systemNow, type Now } from './clock';
+
 /**
  * What this process knows of each fact's committed generation: its floor. A read never uses a
  * generation below the floor, whatever the store says, so an invalidation that this process has
@@ -19,23 +21,23 @@ export interface GenerationFloorsOptions {
   /** Whether floors are complete from the start (default true). */
   readonly synced?: boolean;
   /** Epoch ms; `issue` takes generations from it (µs resolution). */
-  readonly now?: () => number;
+  readonly now?: Now;
 }
 
 export class GenerationFloors {
   private readonly floors = new Map<string, number>();
   private baseline: number;
   private synced: boolean;
-  private readonly now: () => number;
+  private readonly now: Now;
 
   constructor(options: GenerationFloorsOptions = {}) {
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? systemNow;
     this.baseline = options.baseline ?? 0;
     this.synced = options.synced ?? true;
   }
 
   /** Floors for one process that issues its own generations: the baseline is now (µs), so nothing stored by an earlier run is reachable. */
-  static local(now: () => number = Date.now): GenerationFloors {
+  static local(now: Now = systemNow): GenerationFloors {
     return new GenerationFloors({ baseline: now() * 1000, synced: true, now });
   }
 

@@ -1,4 +1,5 @@
 /** The resolver-level cache: a GraphQL plugin that knows schema coordinates, scopes and facts. */
+export { systemNow, type Now } from './clock';
 export { cachedDirective, cachedTtl, CACHED_DIRECTIVE_NAME } from './directive';
 export { ResolverCache, CachePolicyError, UNSYNCED_REASON, type ResolverCacheOptions } from './resolver-cache';
 export { GenerationFloors, type GenerationFloorsOptions } from './generations';

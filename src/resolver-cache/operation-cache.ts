@@ -4,12 +4,14 @@ import {
   getArgumentValues, getVariableValues, Kind, OperationTypeNode, parse, validate, visit, type ASTNode, type DocumentNode, type FieldNode,
   type FormattedExecutionResult, type GraphQLField, type GraphQLSchema, type OperationDefinitionNode, type VariableDefinitionNode,
 } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import { canonicalJson } from '../shared/canonical-json';
 import { KeyDigests } from './cache-key';
 import type { CacheHooks, FieldReport } from './outcome';
 import { factName } from './policy';
 import { markStoredWhole, MAX_REMEMBERED_QUERY_CHARS, offerLookups, type CachedField, type ResolverCache } from './resolver-cache';
 import type { CacheStore, LookupResult } from './store/cache-store';
+import { systemNow, type Now } from './clock';
 
 /**
  * The hit path at wire speed. An operation whose root fields are all cached fields of one scope
@@ -103,10 +105,11 @@ export type OperationLookup =
 const CLOSING_BRACE = 0x7d;
 
 export interface OperationCacheOptions {
-  /** Documents whose plans are remembered (most recent first out of mind). */
+  /** Documents (by text) whose plans are remembered; past it the least recently used go. */
   readonly maxPlans?: number;
   readonly hooks?: CacheHooks;
-  readonly now?: () => number;
+  /** The plugin's clock (clock.ts): entry ages, the memory of recent fills. */
+  readonly now?: Now;
 }
 
 const MISS_TICKET = Symbol('operation-cache.miss-ticket');
@@ -138,29 +141,28 @@ export function dataOnly(body: string, result: FormattedExecutionResult): string
 
 /** How long a stored response stands for the concurrent misses of its key that end after it. */
 const FILL_MEMORY_MS = 1_000;
-/** Bound of the keys remembered for that; the memory starts over past it. */
+/** Bound of the keys remembered for that; past it the least recently filled go. */
 const MAX_RECENT_FILLS = 10_000;
 
 /** Operation names remembered per document (its operations, and a few it does not define). */
 const MAX_NAMES_PER_DOCUMENT = 16;
 
 export class OperationCache<TContext extends object> {
-  /** Plans by query text, then by operation name ('' for none): no key is built per request. */
-  private readonly plans = new Map<string, Map<string, Plan<TContext> | null>>();
+  /** Plans by query text (an LRU), then by operation name ('' for none): no key is built per request. */
+  private readonly plans: LRUCache<string, Map<string, Plan<TContext> | null>>;
   /**
    * Plans by the document the caller parsed and validated (see `prepare`), then by operation name:
    * they live as long as the caller keeps the document, within its own memory budget.
    */
   private readonly plansByDocument = new WeakMap<DocumentNode, Map<string, Plan<TContext> | null>>();
-  private readonly maxPlans: number;
   private readonly hooks: CacheHooks;
-  private readonly now: () => number;
+  private readonly now: Now;
   private readonly digests = new KeyDigests();
   /**
-   * Entries written lately (key and generations → epoch ms), so that concurrent misses of one
-   * operation store its response once, not once each.
+   * Entries written lately (key and generations), each for FILL_MEMORY_MS of the cache's clock,
+   * so that concurrent misses of one operation store its response once, not once each.
    */
-  private readonly recentFills = new Map<string, number>();
+  private readonly recentFills: LRUCache<string, true>;
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -168,9 +170,12 @@ export class OperationCache<TContext extends object> {
     private readonly store: CacheStore,
     options: OperationCacheOptions = {},
   ) {
-    this.maxPlans = options.maxPlans ?? 1_000;
+    this.plans = new LRUCache({ max: options.maxPlans ?? 1_000 });
     this.hooks = options.hooks ?? {};
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? systemNow;
+    // ttlResolution 0: every check asks the clock (lru-cache would otherwise reuse a reading for a
+    // millisecond of real time, which a test clock's move would not end).
+    this.recentFills = new LRUCache<string, true>({ max: MAX_RECENT_FILLS, ttl: FILL_MEMORY_MS, ttlResolution: 0, perf: { now: this.now } });
   }
 
   /**
@@ -320,11 +325,8 @@ export class OperationCache<TContext extends object> {
 
   /** Whether no response of this key and generations was stored in the last FILL_MEMORY_MS. */
   private firstFill(key: string): boolean {
-    const now = this.now();
-    const last = this.recentFills.get(key);
-    if (last !== undefined && now - last < FILL_MEMORY_MS) return false;
-    if (this.recentFills.size >= MAX_RECENT_FILLS) this.recentFills.clear();
-    this.recentFills.set(key, now);
+    if (this.recentFills.has(key)) return false;
+    this.recentFills.set(key, true);
     return true;
   }
 
@@ -354,10 +356,6 @@ export class OperationCache<TContext extends object> {
     if (known !== undefined) return known;
     const plan = this.makePlan(request, this.validated(request.query));
     if (!byName) {
-      if (this.plans.size >= this.maxPlans) {
-        const oldest = this.plans.keys().next();
-        if (!oldest.done) this.plans.delete(oldest.value);
-      }
       byName = new Map();
       this.plans.set(request.query, byName);
     }

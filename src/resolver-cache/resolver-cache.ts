@@ -3,6 +3,7 @@ import {
   defaultFieldResolver, getNamedType, isObjectType, type GraphQLField, type GraphQLFieldResolver, type GraphQLResolveInfo,
   type GraphQLSchema, type ResponsePath,
 } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import { baseKey, KeyDigests } from './cache-key';
 import { cachedTtl } from './directive';
 import { GenerationFloors } from './generations';
@@ -10,6 +11,7 @@ import { toReport, type CacheHooks, type CacheOutcome, type FieldReport } from '
 import { factName, type CachePolicy, type FieldPolicy } from './policy';
 import { SingleFlight } from './single-flight';
 import type { CacheStore, LookupResult } from './store/cache-store';
+import { systemNow, type Now } from './clock';
 
 export interface ResolverCacheOptions<TContext> {
   readonly store: CacheStore;
@@ -21,8 +23,8 @@ export interface ResolverCacheOptions<TContext> {
    * and announce each commit (`committed`).
    */
   readonly floors?: GenerationFloors;
-  /** Epoch ms; injectable for tests. */
-  readonly now?: () => number;
+  /** The plugin's clock (clock.ts): entry ages, the single flight's linger. Default: the system's. */
+  readonly now?: Now;
 }
 
 /** Why a field was served without the cache while the floors are not complete. */
@@ -41,7 +43,7 @@ export class CachePolicyError extends Error {
   override readonly name = 'CachePolicyError';
 }
 
-/** Documents whose mayResolveCached answer is remembered; the memory starts over past it. */
+/** Documents whose mayResolveCached answer is remembered; the least recently asked go past it. */
 const MAX_REMEMBERED_DOCUMENTS = 1_000;
 /** Longer documents are scanned every time, never kept: the memory stays small whatever is sent. */
 export const MAX_REMEMBERED_QUERY_CHARS = 16_384;
@@ -113,7 +115,7 @@ export class ResolverCache<TContext extends object> {
   private readonly store: CacheStore;
   private readonly policy: CachePolicy<TContext>;
   private readonly hooks: CacheHooks;
-  private readonly now: () => number;
+  private readonly now: Now;
   /** The committed generation of each fact known here: no read uses a lower one. */
   readonly floors: GenerationFloors;
   /** Lingers 1 s: covers the gap between a reader's miss and the leader's store write. */
@@ -121,8 +123,8 @@ export class ResolverCache<TContext extends object> {
   private readonly fields = new Map<string, CachedField<TContext>>();
   /** The names of the cached fields (without their types), once each. */
   private fieldNames: readonly string[] = [];
-  /** Query text → whether it names a cached field (see mayResolveCached). */
-  private readonly namesCached = new Map<string, boolean>();
+  /** Query text → whether it names a cached field (see mayResolveCached); an LRU. */
+  private readonly namesCached = new LRUCache<string, boolean>({ max: MAX_REMEMBERED_DOCUMENTS });
   /** The operation cache computes a root field's key before execution, the field again: one hash. */
   private readonly digests = new KeyDigests();
 
@@ -130,7 +132,7 @@ export class ResolverCache<TContext extends object> {
     this.store = options.store;
     this.policy = options.policy;
     this.hooks = options.hooks ?? {};
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? systemNow;
     this.floors = options.floors ?? GenerationFloors.local(this.now);
     this.flights = new SingleFlight<{ readonly value: unknown; readonly startedAt: number; stored: boolean }>(1_000, this.now);
   }
@@ -174,7 +176,6 @@ export class ResolverCache<TContext extends object> {
     if (known !== undefined) return known;
     const found = this.fieldNames.some((name) => query.includes(name));
     if (query.length > MAX_REMEMBERED_QUERY_CHARS) return found;
-    if (this.namesCached.size >= MAX_REMEMBERED_DOCUMENTS) this.namesCached.clear();
     this.namesCached.set(query, found);
     return found;
   }

@@ -1,3 +1,5 @@
+import { systemNow, type Now } from './clock';
+
 /**
  * Concurrent callers of one key share one computation (per process).
  *
@@ -25,7 +27,7 @@ export class SingleFlight<T> {
   /** `now` is the clock lingering is measured on (epoch ms); the cache passes its own. */
   constructor(
     private readonly lingerMs = 0,
-    private readonly now: () => number = Date.now,
+    private readonly now: Now = systemNow,
     private readonly maxLingering = 64,
   ) {}
 

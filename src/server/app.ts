@@ -16,9 +16,10 @@ import { createCostEstimator } from '../graphql/cost-policy';
 import { createFormatError } from '../graphql/errors';
 import { buildGatewaySchema } from '../graphql/schema';
 import { noChangeListener, type ServiceDeps } from '../services/deps';
+import { PortfolioDirectory } from '../services/portfolios.service';
 import { GenerationFloors, OperationCache, createRedisClient, waitForReady, type CacheStore, type ResilientStore, type ResolverCache } from '../resolver-cache';
 import { createAuthenticator } from './auth';
-import { CacheCounters, cacheChangeListener, createCacheStore, createResolverCache } from './cache';
+import { CacheCounters, cacheChangeListener, cacheNow, createCacheStore, createResolverCache } from './cache';
 import { ResponseCompression } from './compression';
 import { createGenerationFeed, type GenerationFeed } from './generation-feed';
 import type { Config } from './config';
@@ -76,21 +77,25 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
   if (config.journal.usingDevKey) logger.warn('journal: JOURNAL_KEY not set, sealing with the built-in development key');
   const clock = options.clock ?? systemClock;
   const cacheCounters = new CacheCounters();
-  const resilient = config.cache.enabled && !options.cacheStore ? createCacheStore(config.cache, logger) : null;
+  // The cache keeps the gateway's time: tests move the clock instead of sleeping.
+  const now = cacheNow(clock);
+  const resilient = config.cache.enabled && !options.cacheStore ? createCacheStore(config.cache, logger, now) : null;
   const store = config.cache.enabled ? (options.cacheStore ?? resilient) : null;
   // The floors are loaded (start, after migrations), and kept in step by notifications; until
   // then the cache is bypassed.
-  const floors = new GenerationFloors({ synced: false });
+  const floors = new GenerationFloors({ synced: false, now });
   const feed: GenerationFeed | null = store ? createGenerationFeed(db, floors, logger) : null;
-  const cache = store ? createResolverCache(config.cache, store, cacheCounters, floors) : null;
+  const cache = store ? createResolverCache(config.cache, store, cacheCounters, floors, now) : null;
+  const portfolios = new PortfolioDirectory(db, clock);
   const services: ServiceDeps = {
     db,
     clock,
-    changes: cache && feed ? cacheChangeListener(cache, feed, db, clock, logger) : noChangeListener,
+    changes: cache && feed ? cacheChangeListener(cache, feed, db, clock, logger, portfolios) : noChangeListener,
+    portfolios,
   };
   // The cache wraps its fields once, here; with the cache disabled the schema is left as built.
   const schema = cache ? cache.apply(await buildGatewaySchema()) : await buildGatewaySchema();
-  const operations = cache && store && config.cache.operations ? new OperationCache<Context>(schema, cache, store, { hooks: cacheCounters.hooks }) : null;
+  const operations = cache && store && config.cache.operations ? new OperationCache<Context>(schema, cache, store, { hooks: cacheCounters.hooks, now }) : null;
   const warmer = cache && store ? new CacheWarmer({ cache, store, db, clock, logger, intervalSeconds: config.cache.warmIntervalSeconds }) : null;
   const compression = new ResponseCompression(config.compression);
   const metrics = new Metrics({ db, cache: cacheCounters, store: resilient, feed, warmer, compression: config.compression.enabled ? compression : null });
@@ -114,6 +119,7 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
     sandbox: config.sandbox,
     estimator: createCostEstimator(schema, () => today(clock)),
     today: () => today(clock),
+    now,
     formatError,
     rateLimiter: config.rateLimit ? createSubjectRateLimiter(config.rateLimit, { redis: rateLimitRedis, timeoutMs: config.cache.timeoutMs }) : null,
   });

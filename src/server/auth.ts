@@ -1,4 +1,5 @@
 import jwt from 'jsonwebtoken';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { ROLES } from '../domain/types';
 import type { Actor } from '../services/access';
@@ -66,22 +67,24 @@ export function authenticate(header: string | undefined, settings: JwtSettings, 
 
 /**
  * `authenticate` with a memory of verified tokens: the same token on every request of a session
- * is verified once (HMAC, claims) and then looked up, until its own expiry. Invalid tokens are
- * not remembered. Bounded: past `max` tokens the memory starts over.
+ * is verified once (HMAC, claims) and then looked up, until its own expiry on `now`. Invalid
+ * tokens are not remembered. Bounded: an LRU of `max` tokens, the least recently used going first.
  */
 export function createAuthenticator(settings: JwtSettings, max = 10_000, now: () => number = Date.now) {
-  const verified = new Map<string, { readonly auth: Authentication; readonly expiresAt: number }>();
+  // ttlResolution 0: every check asks `now` (a test's clock moves, real time does not).
+  const verified = new LRUCache<string, Authentication>({ max, ttlResolution: 0, perf: { now } });
   return (header: string | undefined): Authentication => {
     if (!header) return { kind: 'anonymous' };
     const known = verified.get(header);
-    if (known && known.expiresAt > now()) return known.auth;
-    const auth = authenticate(header, settings, now());
+    if (known) return known;
+    const nowMs = now();
+    const auth = authenticate(header, settings, nowMs);
     if (auth.kind === 'authenticated') {
       const exp = (jwt.decode(header.replace(/^Bearer\s+/i, '')) as { exp?: number } | null)?.exp;
-      if (typeof exp === 'number') {
-        if (verified.size >= max) verified.clear();
-        verified.set(header, { auth, expiresAt: exp * 1000 });
-      }
+      // Valid while now < exp (jsonwebtoken's rule); lru-cache keeps an entry while
+      // now - start <= ttl, hence the 1 ms. A ttl of 0 would mean forever: never set.
+      const ttl = typeof exp === 'number' ? exp * 1000 - nowMs - 1 : 0;
+      if (ttl > 0) verified.set(header, auth, { ttl, start: nowMs });
     }
     return auth;
   };

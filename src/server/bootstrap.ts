@@ -5,6 +5,7 @@ import { seedDemo } from '../data/seeds/demo';
 import { businessDayOnOrBefore, today, type Clock } from '../domain/dates';
 import type { Actor } from '../services/access';
 import { noChangeListener } from '../services/deps';
+import { PortfolioDirectory } from '../services/portfolios.service';
 import { generateMorningPack } from '../services/morning-pack.service';
 
 /** The identity that system jobs (seed, scheduled packs) act as; recorded on what they write. */
@@ -26,7 +27,7 @@ export async function seed(db: Knex, clock: Clock, log: (line: string) => void):
   const started = Date.now();
   const { portfolioIds, skipped } = await seedDemo(db, { asOf, log: (line) => log(`seed: ${line}`) });
   for (const portfolioId of portfolioIds) {
-    await generateMorningPack({ db, clock, changes: noChangeListener }, SYSTEM_ACTOR, { portfolioId, date: asOf });
+    await generateMorningPack({ db, clock, changes: noChangeListener, portfolios: new PortfolioDirectory(db, clock) }, SYSTEM_ACTOR, { portfolioId, date: asOf });
   }
   log(skipped ? 'seed: nothing to do' : `seed: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

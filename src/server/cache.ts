@@ -3,9 +3,9 @@ import { commitFactGenerations } from '../data/fact-generation.repository';
 import type { Clock } from '../domain/dates';
 import { createCachePolicy, MUTATION_FACTS, WRITE_THROUGH } from '../graphql/cache-policy';
 import type { Context } from '../graphql/context';
-import { MemoryStore, RedisStore, ResilientStore, ResolverCache, createRedisClient, factName, type CacheHooks, type CacheStore, type GenerationFloors } from '../resolver-cache';
+import { MemoryStore, RedisStore, ResilientStore, ResolverCache, createRedisClient, factName, type CacheHooks, type CacheStore, type GenerationFloors, type Now } from '../resolver-cache';
 import type { ChangeListener } from '../services/deps';
-import { rememberedPortfolio } from '../services/portfolios.service';
+import { rememberedPortfolio, type PortfolioDirectory } from '../services/portfolios.service';
 import type { CacheConfig } from './config';
 import type { GenerationFeed } from './generation-feed';
 import type { Logger } from './logger';
@@ -32,12 +32,21 @@ export class CacheCounters {
   };
 }
 
-/** The store the configuration asks for, behind timeouts and a circuit breaker. */
-export function createCacheStore(config: CacheConfig, logger: Logger): ResilientStore {
+/** The cache's clock (epoch ms) from the gateway's: entries, ages and lingers in the gateway's time. */
+export function cacheNow(clock: Clock): Now {
+  return () => clock.now().getTime();
+}
+
+/**
+ * The store the configuration asks for, behind timeouts and a circuit breaker. `now` times the
+ * entries (the memory store's TTLs, Redis's local copies); the breaker keeps the system's clock:
+ * its open period is a pause against a real store, measured beside real timers.
+ */
+export function createCacheStore(config: CacheConfig, logger: Logger, now?: Now): ResilientStore {
   let inner: CacheStore;
   switch (config.store.kind) {
     case 'memory':
-      inner = new MemoryStore({ maxBytes: config.store.maxBytes });
+      inner = new MemoryStore({ maxBytes: config.store.maxBytes, now });
       break;
     case 'redis':
     case 'redis-cluster': {
@@ -48,6 +57,7 @@ export function createCacheStore(config: CacheConfig, logger: Logger): Resilient
       const commandTimeoutMs = Math.max(1_000, config.timeoutMs * 10);
       inner = new RedisStore(createRedisClient({ target, commandTimeoutMs, connectionName: 'pms-gateway' }), {
         localCopyMaxBytes: config.localCopyMaxBytes,
+        now,
       });
       break;
     }
@@ -65,8 +75,8 @@ export function createCacheStore(config: CacheConfig, logger: Logger): Resilient
   });
 }
 
-export function createResolverCache(config: CacheConfig, store: CacheStore, counters: CacheCounters, floors: GenerationFloors): ResolverCache<Context> {
-  return new ResolverCache<Context>({ store, policy: createCachePolicy(config.ttlOverrides), hooks: counters.hooks, floors });
+export function createResolverCache(config: CacheConfig, store: CacheStore, counters: CacheCounters, floors: GenerationFloors, now?: Now): ResolverCache<Context> {
+  return new ResolverCache<Context>({ store, policy: createCachePolicy(config.ttlOverrides), hooks: counters.hooks, floors, now });
 }
 
 /**
@@ -85,7 +95,14 @@ const ANNOUNCEMENT_WAIT_MS = 1_000;
  * notification came back (Postgres has then sent it to every instance); then write-through (the
  * book is recomputed and stored, so the next read is a hit with the new data).
  */
-export function cacheChangeListener(cache: ResolverCache<Context>, feed: GenerationFeed, db: Knex, clock: Clock, logger: Logger): ChangeListener {
+export function cacheChangeListener(
+  cache: ResolverCache<Context>,
+  feed: GenerationFeed,
+  db: Knex,
+  clock: Clock,
+  logger: Logger,
+  portfolios: PortfolioDirectory,
+): ChangeListener {
   return {
     async record(trx, { operation, portfolioId }) {
       const kinds = MUTATION_FACTS[operation];
@@ -99,7 +116,7 @@ export function cacheChangeListener(cache: ResolverCache<Context>, feed: Generat
         if (warmed.length === 0) return;
         try {
           // The portfolio the write just resolved: remembered, no statement on the write's path.
-          const portfolio = await rememberedPortfolio(db, portfolioId);
+          const portfolio = await rememberedPortfolio(portfolios, portfolioId);
           if (!portfolio) return;
           for (const [coordinate, entry] of warmed) {
             await cache.warm(coordinate, portfolio.id, entry.args(clock, portfolio), () => entry.compute(db, clock, portfolio));

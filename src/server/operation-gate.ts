@@ -5,6 +5,7 @@ import {
   type GraphQLFormattedError, type GraphQLSchema, type Location, type SelectionNode,
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import { LRUCache } from 'lru-cache';
 import { describeExceeded, exceededStaticLimits, type LimitExceeded, type OperationLimits } from './operation-limits';
 import type { RateVerdict, SubjectRateLimiter } from './rate-limit';
 
@@ -41,6 +42,8 @@ export interface OperationGateOptions {
   readonly estimator: ComplexityEstimator;
   /** Today's date: part of the key a cost is remembered under (a historical read depends on it). */
   readonly today: () => string;
+  /** Epoch ms of the clock `today` reads, which it is asked at most once a second of; default the system's. */
+  readonly now?: () => number;
   /** Apollo's own formatError, applied to the parse and validation errors the gate answers. */
   readonly formatError: FormatError;
   readonly rateLimiter?: SubjectRateLimiter | null;
@@ -64,7 +67,7 @@ const DEFAULT_MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
  * not push admitted documents out of the budget.
  */
 const MAX_REMEMBERED_REFUSAL_CHARS = 2_048;
-/** Costs remembered by document, operation and variables; the memory starts over past it. */
+/** Costs remembered by document, operation and variables; past it the least recently used go. */
 const MAX_REMEMBERED_COSTS = 10_000;
 /** Variables longer than this (a mutation's input) are priced each time: the keys stay under ~5 MB. */
 const MAX_REMEMBERED_VARIABLES_CHARS = 512;
@@ -95,8 +98,6 @@ interface Entry {
   /** sha256 of the text, hex: the key Apollo asks its document store for. */
   readonly hash: string | null;
   readonly bytes: number;
-  /** Asked for since the last eviction pass (second chance). */
-  used: boolean;
 }
 
 /**
@@ -110,21 +111,28 @@ interface Entry {
  * Documents are remembered by text within a byte budget: parsed and validated once, their syntax
  * tree kept with compacted locations (no token list), and handed to Apollo through its
  * `documentStore`, so Apollo neither parses nor validates them again; the operation cache keys its
- * plans by the same document object. A refusal of a short document is remembered too.
+ * plans by the same document object. A refusal of a short document is remembered too. The
+ * documents are a byte-bounded LRU (lru-cache): past the budget the least recently asked go.
  */
 export class OperationGate {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: LRUCache<string, Entry>;
+  /** The admitted entries by hash (Apollo's key); an entry leaves it when it leaves `entries`. */
   private readonly byHash = new Map<string, Entry>();
-  private bytes = 0;
   private admissions = 0;
   private readonly maxBytes: number;
   private readonly rules: readonly (typeof specifiedRules)[number][];
-  private readonly costs = new Map<string, number>();
+  private readonly costs = new LRUCache<string, number>({ max: MAX_REMEMBERED_COSTS });
   /** Today, asked of the clock at most once a second (epoch ms of the asking). */
   private day = { askedAt: 0, value: '' };
 
   constructor(private readonly options: OperationGateOptions) {
     this.maxBytes = options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+    this.entries = new LRUCache<string, Entry>({
+      maxSize: this.maxBytes,
+      dispose: (entry) => {
+        if (entry.hash !== null && this.byHash.get(entry.hash) === entry) this.byHash.delete(entry.hash);
+      },
+    });
     this.rules = options.introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
   }
 
@@ -168,7 +176,7 @@ export class OperationGate {
 
   /** Documents remembered (admitted or refused), and their estimated bytes. */
   get remembered(): { readonly documents: number; readonly bytes: number } {
-    return { documents: this.entries.size, bytes: this.bytes };
+    return { documents: this.entries.size, bytes: this.entries.calculatedSize };
   }
 
   private admit(request: GraphQLRequestParts): GateVerdict {
@@ -205,7 +213,6 @@ export class OperationGate {
     if (known !== undefined) return known;
     const cost = this.computeCost(admission, request);
     if (remember && cost !== null) {
-      if (this.costs.size >= MAX_REMEMBERED_COSTS) this.costs.clear();
       this.costs.set(key, cost);
     }
     return cost;
@@ -228,48 +235,26 @@ export class OperationGate {
   }
 
   private today(): string {
-    const now = Date.now();
-    if (now - this.day.askedAt >= 1_000) this.day = { askedAt: now, value: this.options.today() };
+    const now = (this.options.now ?? Date.now)();
+    // A clock set back (a test's) asks again at once, as does one a second on.
+    if (now - this.day.askedAt >= 1_000 || now < this.day.askedAt) this.day = { askedAt: now, value: this.options.today() };
     return this.day.value;
   }
 
   private entryFor(query: string): Entry {
     const known = this.entries.get(query);
-    if (known) {
-      known.used = true;
-      return known;
-    }
+    if (known) return known;
     const entry = this.examine(query);
     if (entry.verdict.kind === 'refused' && query.length > MAX_REMEMBERED_REFUSAL_CHARS) return entry;
     if (entry.bytes > this.maxBytes / 8) return entry;
-    this.makeRoom(entry.bytes);
-    this.entries.set(query, entry);
+    this.entries.set(query, entry, { size: entry.bytes });
     if (entry.hash !== null) this.byHash.set(entry.hash, entry);
-    this.bytes += entry.bytes;
     return entry;
-  }
-
-  /** Evicts the oldest entries not asked for since the last pass (a used one gets a second chance). */
-  private makeRoom(bytes: number): void {
-    let passes = this.entries.size * 2;
-    while (this.bytes + bytes > this.maxBytes && passes-- > 0) {
-      const oldest = this.entries.entries().next();
-      if (oldest.done) return;
-      const [query, entry] = oldest.value;
-      this.entries.delete(query);
-      if (entry.used) {
-        entry.used = false;
-        this.entries.set(query, entry);
-        continue;
-      }
-      if (entry.hash !== null) this.byHash.delete(entry.hash);
-      this.bytes -= entry.bytes;
-    }
   }
 
   /** Parse (token limit), static limits, validation: once per document. */
   private examine(query: string): Entry {
-    const refused = (verdict: Refused): Entry => ({ verdict, hash: null, bytes: query.length + verdict.body.length, used: false });
+    const refused = (verdict: Refused): Entry => ({ verdict, hash: null, bytes: query.length + verdict.body.length });
     let document: DocumentNode;
     try {
       document = parse(query, { maxTokens: this.options.limits.tokens });
@@ -306,7 +291,7 @@ export class OperationGate {
       variableFree: document.definitions.every((d) => d.kind !== Kind.OPERATION_DEFINITION || !d.variableDefinitions?.length),
       lastCost: null,
     };
-    return { verdict: admission, hash: createHash('sha256').update(query).digest('hex'), bytes: query.length + tokens * BYTES_PER_TOKEN, used: false };
+    return { verdict: admission, hash: createHash('sha256').update(query).digest('hex'), bytes: query.length + tokens * BYTES_PER_TOKEN };
   }
 
   /**
@@ -314,7 +299,7 @@ export class OperationGate {
    * introspection. Parsed within the token limit and not validated unless it does.
    */
   private isIntrospectionOnly(query: string): boolean {
-    const known = this.entries.get(query)?.verdict;
+    const known = this.entries.peek(query)?.verdict;
     if (known) return known.kind === 'admitted' && known.introspectionOnly;
     try {
       return introspectionOnly(parse(query, { maxTokens: this.options.limits.tokens, noLocation: true }));

@@ -2,13 +2,14 @@ import type { Knex } from 'knex';
 import {
   computeAttribution, computeEquityCurve, resolvePeriod, type Attribution, type AttributionPeriod, type EquityPoint, type PeriodRange, type TradeType,
 } from '../domain/attribution';
-import { today, type Clock } from '../domain/dates';
+import { today } from '../domain/dates';
 import { InvalidInput } from '../domain/errors';
 import type { IsoDate, Portfolio, Position } from '../domain/types';
 import { findPositionsByIds, listPositions } from '../data/position.repository';
 import { findProposalsByIds } from '../data/proposal.repository';
 import { dailyPnlSeries, sumPnlByPosition } from '../data/snapshot.repository';
 import type { Actor } from './access';
+import type { ReadDeps } from './deps';
 import { readablePortfolio } from './portfolios.service';
 import * as v from './validate';
 
@@ -46,9 +47,10 @@ async function withPositionsOfPnl(db: Knex, active: Position[], pnl: ReadonlyMap
   return missing.length === 0 ? active : [...active, ...(await findPositionsByIds(db, missing))];
 }
 
-export async function getAttribution(db: Knex, clock: Clock, actor: Actor, q: AttributionQuery): Promise<Attribution> {
+export async function getAttribution(deps: ReadDeps, actor: Actor, q: AttributionQuery): Promise<Attribution> {
+  const { db, clock } = deps;
   const asOf = v.notAfter('asOf', v.date('asOf', q.asOf ?? today(clock)), today(clock));
-  const portfolio = await readablePortfolio(db, actor, q.portfolioId);
+  const portfolio = await readablePortfolio(deps.portfolios, actor, q.portfolioId);
   const range = resolvePeriod(q.period, asOf, {
     from: q.from ?? undefined,
     to: q.to ?? undefined,
@@ -90,8 +92,9 @@ export interface EquityCurveQuery {
   readonly to?: IsoDate | null;
 }
 
-export async function getEquityCurve(db: Knex, clock: Clock, actor: Actor, q: EquityCurveQuery): Promise<EquityPoint[]> {
-  const portfolio = await readablePortfolio(db, actor, q.portfolioId);
+export async function getEquityCurve(deps: ReadDeps, actor: Actor, q: EquityCurveQuery): Promise<EquityPoint[]> {
+  const { db, clock } = deps;
+  const portfolio = await readablePortfolio(deps.portfolios, actor, q.portfolioId);
   const to = v.notAfter('to', v.date('to', q.to ?? today(clock)), today(clock));
   const from = v.date('from', q.from ?? portfolio.inceptionDate);
   if (from > to) throw new InvalidInput('from', `from ${from} is after to ${to}`);

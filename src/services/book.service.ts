@@ -6,6 +6,7 @@ import type { IsoDate, Portfolio, Position } from '../domain/types';
 import { listPositions } from '../data/position.repository';
 import { countSnapshotsOnOrBefore, dailyPnlSeries, previousSnapshots } from '../data/snapshot.repository';
 import type { Actor } from './access';
+import type { ReadDeps } from './deps';
 import { readablePortfolio } from './portfolios.service';
 import * as v from './validate';
 
@@ -64,8 +65,9 @@ export interface BookQuery {
   readonly asOf?: IsoDate | null;
 }
 
-export async function getBook(db: Knex, clock: Clock, actor: Actor, q: BookQuery): Promise<Book> {
+export async function getBook(deps: ReadDeps, actor: Actor, q: BookQuery): Promise<Book> {
+  const { db, clock } = deps;
   const asOf = v.notAfter('asOf', v.date('asOf', q.asOf ?? today(clock)), today(clock));
-  const portfolio = await readablePortfolio(db, actor, q.portfolioId);
+  const portfolio = await readablePortfolio(deps.portfolios, actor, q.portfolioId);
   return loadBook(db, clock, portfolio, asOf);
 }

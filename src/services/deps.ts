@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../domain/dates';
+import type { PortfolioDirectory } from './portfolios.service';
 
 /**
  * The per-request DataLoaders through which resolvers read entities by id (the server builds one
@@ -43,4 +44,9 @@ export interface ServiceDeps {
   readonly db: Knex;
   readonly clock: Clock;
   readonly changes: ChangeListener;
+  /** The portfolios this gateway remembers, on its clock (every read resolves one first). */
+  readonly portfolios: PortfolioDirectory;
 }
+
+/** What a read needs: no change listener. */
+export type ReadDeps = Pick<ServiceDeps, 'db' | 'clock' | 'portfolios'>;

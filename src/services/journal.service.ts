@@ -5,6 +5,7 @@ import { formatAnchor, parseAnchor, type JournalAnchor, type JournalReport, type
 import { listJournal, verifyJournal } from '../data/journal.repository';
 import { listPortfolios } from '../data/portfolio.repository';
 import type { Actor } from './access';
+import type { ReadDeps } from './deps';
 import { readablePortfolio } from './portfolios.service';
 
 export interface JournalQuery {
@@ -29,13 +30,14 @@ export interface JournalPage {
 export const JOURNAL_PAGE_MAX = 200;
 
 /** Newest first, keyset-paginated on the entry id (stable under concurrent appends). */
-export async function journalPage(db: Knex, actor: Actor, q: JournalQuery): Promise<JournalPage> {
+export async function journalPage(deps: ReadDeps, actor: Actor, q: JournalQuery): Promise<JournalPage> {
+  const { db } = deps;
   const first = q.first ?? 50;
   if (!Number.isInteger(first) || first < 1 || first > JOURNAL_PAGE_MAX) {
     throw new InvalidInput('first', `first must be between 1 and ${JOURNAL_PAGE_MAX}`);
   }
   if (q.after != null && !/^\d{1,18}$/.test(q.after)) throw new InvalidInput('after', 'after must be a cursor returned by a previous page');
-  const portfolio = await readablePortfolio(db, actor, q.portfolioId);
+  const portfolio = await readablePortfolio(deps.portfolios, actor, q.portfolioId);
   const { entries, hasMore } = await listJournal(db, {
     portfolioIds: [portfolio.id],
     types: q.types ?? undefined,
@@ -62,12 +64,13 @@ export interface JournalIntegrityReport extends JournalReport {
  * morning pack, and `anchors` (as verify-journal prints them) that the caller kept elsewhere.
  */
 export async function journalIntegrity(
-  db: Knex,
+  deps: ReadDeps,
   actor: Actor,
   portfolioRef: string,
   anchors: readonly string[] = [],
 ): Promise<JournalIntegrityReport> {
-  const portfolio = await readablePortfolio(db, actor, portfolioRef);
+  const { db } = deps;
+  const portfolio = await readablePortfolio(deps.portfolios, actor, portfolioRef);
   const external = anchors.map((text, i): JournalAnchor => {
     const parsed = parseAnchor(text);
     if (!parsed) throw new InvalidInput(`anchors[${i}]`, 'an anchor is <portfolio>:<length>:<head MAC>, as verify-journal prints it');

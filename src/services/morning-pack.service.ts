@@ -11,7 +11,7 @@ import {
 import { listProposalsPendingAt } from '../data/proposal.repository';
 import { assertAllowed, type Actor } from './access';
 import { loadBook } from './book.service';
-import type { ServiceDeps } from './deps';
+import type { ReadDeps, ServiceDeps } from './deps';
 import { STALE_AFTER_DAYS } from './mark-to-market.service';
 import { loadPortfolioForWrite, writablePortfolio } from './positions.service';
 import { readablePortfolio } from './portfolios.service';
@@ -23,22 +23,24 @@ export type { StoredMorningPack } from '../data/morning-pack.repository';
 
 /** The stored pack of `date`, or the latest one; null when none was generated. */
 export async function getMorningPack(
-  db: Knex,
+  deps: ReadDeps,
   actor: Actor,
   q: { readonly portfolioId: string; readonly date?: IsoDate | null },
 ): Promise<StoredMorningPack | null> {
-  const portfolio = await readablePortfolio(db, actor, q.portfolioId);
+  const { db } = deps;
+  const portfolio = await readablePortfolio(deps.portfolios, actor, q.portfolioId);
   return findMorningPack(db, portfolio.id, q.date ? v.date('date', q.date) : undefined);
 }
 
 export async function getMorningPackHistory(
-  db: Knex,
+  deps: ReadDeps,
   actor: Actor,
   q: { readonly portfolioId: string; readonly from?: IsoDate | null; readonly to?: IsoDate | null; readonly limit?: number | null },
 ): Promise<StoredMorningPack[]> {
+  const { db } = deps;
   const limit = q.limit ?? 30;
   if (!Number.isInteger(limit) || limit < 1 || limit > 366) throw new InvalidInput('limit', 'limit must be between 1 and 366');
-  const portfolio = await readablePortfolio(db, actor, q.portfolioId);
+  const portfolio = await readablePortfolio(deps.portfolios, actor, q.portfolioId);
   return listMorningPacks(db, portfolio.id, {
     from: q.from ? v.date('from', q.from) : undefined,
     to: q.to ? v.date('to', q.to) : undefined,

@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { LRUCache } from 'lru-cache';
+import type { Clock } from '../domain/dates';
 import { NotFound } from '../domain/errors';
 import type { Portfolio } from '../domain/types';
 import { findPortfolioByRef, listPortfolios } from '../data/portfolio.repository';
@@ -7,62 +9,62 @@ import * as v from './validate';
 
 /**
  * Portfolios change only by migration or seed (no operation edits one), and every read resolves
- * one before anything else: remembering them for a minute per database takes a statement off
- * every request, the cached hit path included. Only found portfolios are remembered.
+ * one before anything else: remembering them for a minute takes a statement off every request,
+ * the cached hit path included. Only found portfolios are remembered.
  */
 const REMEMBER_MS = 60_000;
 const REMEMBER_MAX = 10_000;
 
-interface Directory {
-  /** Found portfolios by ref (id or code), each until its expiry. */
-  readonly known: Map<string, { readonly portfolio: Portfolio; readonly until: number }>;
-  /** The lookup under way per ref, shared by every miss of that ref until it settles. */
-  readonly pending: Map<string, Promise<Portfolio | null>>;
-}
-
-const directories = new WeakMap<Knex, Directory>();
-
-function directoryOf(db: Knex): Directory {
-  let directory = directories.get(db);
-  if (!directory) {
-    directory = { known: new Map(), pending: new Map() };
-    directories.set(db, directory);
-  }
-  return directory;
-}
-
 /**
- * Concurrent misses of one ref share one statement (single flight, ARCHITECTURE.md invariant 5):
- * a cold burst on a fresh instance otherwise sends one per request. Joining a lookup already under
- * way can never hide a write from the reader, because no write changes a portfolio.
+ * The portfolios one gateway remembers, on its clock (a test moves the clock past the minute
+ * instead of waiting for it). A bounded LRU: past REMEMBER_MAX refs the least recently used go.
  */
-function findRemembered(db: Knex, ref: string): Promise<Portfolio | null> {
-  const directory = directoryOf(db);
-  const hit = directory.known.get(ref);
-  if (hit && hit.until > Date.now()) return Promise.resolve(hit.portfolio);
-  const pending = directory.pending.get(ref);
-  if (pending) return pending;
-  const lookup = lookUp(db, directory, ref);
-  directory.pending.set(ref, lookup);
-  return lookup;
-}
+export class PortfolioDirectory {
+  /** Found portfolios by ref (id or code), each for REMEMBER_MS from the start of its lookup. */
+  private readonly known: LRUCache<string, Portfolio>;
+  /** The lookup under way per ref, shared by every miss of that ref until it settles. */
+  private readonly pending = new Map<string, Promise<Portfolio | null>>();
+  private readonly now: () => number;
 
-async function lookUp(db: Knex, directory: Directory, ref: string): Promise<Portfolio | null> {
-  const started = Date.now();
-  try {
-    const portfolio = await findPortfolioByRef(db, ref);
-    if (portfolio) {
-      if (directory.known.size >= REMEMBER_MAX) directory.known.clear();
+  constructor(
+    private readonly db: Knex,
+    clock: Clock,
+    max = REMEMBER_MAX,
+  ) {
+    this.now = () => clock.now().getTime();
+    // ttlResolution 0: every check asks the clock (lru-cache would otherwise reuse a reading for
+    // a millisecond of real time, which a test's clock move would not end).
+    this.known = new LRUCache<string, Portfolio>({ max, ttl: REMEMBER_MS, ttlResolution: 0, perf: { now: this.now } });
+  }
+
+  /**
+   * Concurrent misses of one ref share one statement (single flight, ARCHITECTURE.md invariant 5):
+   * a cold burst on a fresh instance otherwise sends one per request. Joining a lookup already
+   * under way can never hide a write from the reader, because no write changes a portfolio.
+   */
+  find(ref: string): Promise<Portfolio | null> {
+    const hit = this.known.get(ref);
+    if (hit) return Promise.resolve(hit);
+    const pending = this.pending.get(ref);
+    if (pending) return pending;
+    const lookup = this.lookUp(ref);
+    this.pending.set(ref, lookup);
+    return lookup;
+  }
+
+  private async lookUp(ref: string): Promise<Portfolio | null> {
+    const start = this.now();
+    try {
+      const portfolio = await findPortfolioByRef(this.db, ref);
       // Under both its refs: a book found by code names its portfolio by id.
-      const remembered = { portfolio, until: started + REMEMBER_MS };
-      for (const key of new Set([ref, portfolio.id, portfolio.code])) directory.known.set(key, remembered);
+      if (portfolio) for (const key of new Set([ref, portfolio.id, portfolio.code])) this.known.set(key, portfolio, { start });
+      return portfolio;
+    } finally {
+      // Runs before any caller resumes (and always after find registered this lookup, the query
+      // being asynchronous): from here on a caller finds the portfolio remembered, or, after a
+      // failure or an unknown ref, which are not remembered, sends a statement of its own.
+      this.pending.delete(ref);
     }
-    return portfolio;
-  } finally {
-    // Runs before any caller resumes (and always after findRemembered registered this lookup, the
-    // query being asynchronous): from here on a caller finds the portfolio remembered, or, after a
-    // failure or an unknown ref, which are not remembered, sends a statement of its own.
-    directory.pending.delete(ref);
   }
 }
 
@@ -70,8 +72,8 @@ async function lookUp(db: Knex, directory: Directory, ref: string): Promise<Port
  * A portfolio by id, remembered as above, for a caller that already holds what it belongs to (the
  * book of a portfolio the caller was entitled to): no entitlement check, null when unknown.
  */
-export function rememberedPortfolio(db: Knex, id: string): Promise<Portfolio | null> {
-  return findRemembered(db, id);
+export function rememberedPortfolio(portfolios: PortfolioDirectory, id: string): Promise<Portfolio | null> {
+  return portfolios.find(id);
 }
 
 /**
@@ -79,8 +81,8 @@ export function rememberedPortfolio(db: Knex, id: string): Promise<Portfolio | n
  * one that does not exist. The ref is checked first: the cache policy resolves it before any
  * resolver (or the input bounds) runs.
  */
-export async function readablePortfolio(db: Knex, actor: Actor, ref: string): Promise<Portfolio> {
-  const portfolio = await findRemembered(db, v.ref('portfolioId', ref));
+export async function readablePortfolio(portfolios: PortfolioDirectory, actor: Actor, ref: string): Promise<Portfolio> {
+  const portfolio = await portfolios.find(v.ref('portfolioId', ref));
   assertEntitled(actor, portfolio, ref);
   if (!portfolio) throw new NotFound('Portfolio', ref);
   return portfolio;
@@ -90,8 +92,8 @@ export async function readablePortfolio(db: Knex, actor: Actor, ref: string): Pr
  * Whether the actor may read the portfolio of an object it looked up by id (a position, a
  * proposal, a journal entry): a caller that may not is answered as if the object did not exist.
  */
-export async function mayRead(db: Knex, actor: Actor, portfolioId: string): Promise<boolean> {
-  const portfolio = await findRemembered(db, portfolioId);
+export async function mayRead(portfolios: PortfolioDirectory, actor: Actor, portfolioId: string): Promise<boolean> {
+  const portfolio = await portfolios.find(portfolioId);
   return portfolio !== null && isEntitled(actor, portfolio.code);
 }
 

@@ -12,7 +12,7 @@ import { closePositionRow, findPositionsByIds, insertPosition, listPositions, lo
 import { insertProposal, setProposalPosition } from '../data/proposal.repository';
 import { latestSnapshotDate, previousSnapshots, upsertSnapshots } from '../data/snapshot.repository';
 import { assertAllowed, assertEntitled, isEntitled, type Actor } from './access';
-import type { ServiceDeps } from './deps';
+import type { ReadDeps, ServiceDeps } from './deps';
 import { fxRateOn } from './market';
 import { readablePortfolio } from './portfolios.service';
 import * as v from './validate';
@@ -387,11 +387,12 @@ export async function mustLoadPosition(db: Knex, id: string): Promise<Position> 
 export type PositionStatusFilter = 'OPEN' | 'CLOSED' | 'ALL';
 
 export async function listPortfolioPositions(
-  db: Knex,
+  deps: ReadDeps,
   actor: Actor,
   q: { readonly portfolioId: string; readonly status?: PositionStatusFilter | null; readonly assetClass?: Position['assetClass'] | null },
 ): Promise<Position[]> {
-  const portfolio = await readablePortfolio(db, actor, q.portfolioId);
+  const { db } = deps;
+  const portfolio = await readablePortfolio(deps.portfolios, actor, q.portfolioId);
   const status = q.status ?? 'OPEN';
   return listPositions(db, {
     portfolioIds: [portfolio.id],

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { D, type Decimal } from '../domain/decimal';
-import { businessDayOnOrBefore, today, type Clock } from '../domain/dates';
+import { businessDayOnOrBefore, today } from '../domain/dates';
 import { InvalidInput, NotFound, PreTradeLimitBreached, ProposalDateExpired, ProposalNotPending } from '../domain/errors';
 import { evaluatePreTrade } from '../domain/pre-trade';
 import { sign } from '../domain/pricing';
@@ -13,7 +13,7 @@ import {
   expireStaleProposals, findProposalsByIds, insertProposal, listProposals, lockProposal, reviewProposal,
 } from '../data/proposal.repository';
 import { assertAllowed, isEntitled, type Actor } from './access';
-import type { ServiceDeps } from './deps';
+import type { ReadDeps, ServiceDeps } from './deps';
 import { insertOpenPosition, loadPortfolioForWrite, requireInstrument, writablePortfolio } from './positions.service';
 import { readablePortfolio } from './portfolios.service';
 import * as v from './validate';
@@ -405,10 +405,11 @@ export interface ProposalQuery {
 }
 
 /** Lists proposals with their effective status (a PENDING proposal of a past day reads EXPIRED). */
-export async function listPortfolioProposals(db: Knex, clock: Clock, actor: Actor, q: ProposalQuery): Promise<TradeProposal[]> {
+export async function listPortfolioProposals(deps: ReadDeps, actor: Actor, q: ProposalQuery): Promise<TradeProposal[]> {
+  const { db, clock } = deps;
   const limit = q.limit ?? 100;
   if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new InvalidInput('limit', 'limit must be between 1 and 500');
-  const portfolio = await readablePortfolio(db, actor, q.portfolioId);
+  const portfolio = await readablePortfolio(deps.portfolios, actor, q.portfolioId);
   const todayDate = today(clock);
   // EXPIRED is derived, so PENDING and EXPIRED filters read both stored states and filter after.
   const stored = q.status === 'EXPIRED' ? undefined : q.status === 'PENDING' ? 'PENDING' : q.status ?? undefined;

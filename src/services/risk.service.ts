@@ -7,6 +7,7 @@ import { listRiskSnapshots, upsertRiskSnapshot } from '../data/risk-snapshot.rep
 import { dailyPnlSeries } from '../data/snapshot.repository';
 import type { Actor } from './access';
 import { positionsAsOf } from './book.service';
+import type { ReadDeps } from './deps';
 import { readablePortfolio } from './portfolios.service';
 import * as v from './validate';
 
@@ -27,9 +28,10 @@ export interface RiskQuery {
  * Computes live risk and upserts the day's RiskSnapshot, so the trend survives restarts. The
  * upsert is idempotent (same inputs, same row), which is what makes a write inside a read safe.
  */
-export async function getRiskLive(db: Knex, clock: Clock, actor: Actor, q: RiskQuery): Promise<RiskLive> {
+export async function getRiskLive(deps: ReadDeps, actor: Actor, q: RiskQuery): Promise<RiskLive> {
+  const { db, clock } = deps;
   const asOf = v.notAfter('asOf', v.date('asOf', q.asOf ?? today(clock)), today(clock));
-  const portfolio = await readablePortfolio(db, actor, q.portfolioId);
+  const portfolio = await readablePortfolio(deps.portfolios, actor, q.portfolioId);
   return recordRiskLive(db, clock, portfolio, asOf);
 }
 
@@ -48,10 +50,11 @@ export interface RiskTrendQuery {
   readonly to?: IsoDate | null;
 }
 
-export async function getRiskTrend(db: Knex, clock: Clock, actor: Actor, q: RiskTrendQuery): Promise<RiskSnapshot[]> {
+export async function getRiskTrend(deps: ReadDeps, actor: Actor, q: RiskTrendQuery): Promise<RiskSnapshot[]> {
+  const { db, clock } = deps;
   const to = v.notAfter('to', v.date('to', q.to ?? today(clock)), today(clock));
   const from = v.date('from', q.from ?? addDays(to, -90));
   if (from > to) throw new InvalidInput('from', `from ${from} is after to ${to}`);
-  const portfolio = await readablePortfolio(db, actor, q.portfolioId);
+  const portfolio = await readablePortfolio(deps.portfolios, actor, q.portfolioId);
   return listRiskSnapshots(db, portfolio.id, { from, to });
 }

@@ -40,8 +40,8 @@ let late: LatePutStore;
 let fund: SeededFund;
 
 beforeAll(async () => {
-  late = new LatePutStore(new ResilientStore(new RedisStore(new Redis(REDIS_URL), { localCopyMaxBytes: 8_000_000 }), { timeoutMs: 1_000 }));
-  a = await startTestGateway(db, clock, { cacheStore: new ResilientStore(new RedisStore(new Redis(REDIS_URL), { localCopyMaxBytes: 8_000_000 }), { timeoutMs: 1_000 }) });
+  late = new LatePutStore(new ResilientStore(new RedisStore(new Redis(REDIS_URL), { localCopyMaxBytes: 8_000_000, now: clock.epochMs }), { timeoutMs: 1_000 }));
+  a = await startTestGateway(db, clock, { cacheStore: new ResilientStore(new RedisStore(new Redis(REDIS_URL), { localCopyMaxBytes: 8_000_000, now: clock.epochMs }), { timeoutMs: 1_000 }) });
   b = await startTestGateway(db, clock, { cacheStore: late });
   fund = await seedFund(db, 'CONS');
 });

@@ -47,7 +47,7 @@ interface Instance {
 
 async function startInstance(): Promise<Instance> {
   const db = testDb();
-  const store = new PutCounting(new ResilientStore(new RedisStore(new Redis(REDIS_URL), { localCopyMaxBytes: 8_000_000 }), { timeoutMs: 1_000 }));
+  const store = new PutCounting(new ResilientStore(new RedisStore(new Redis(REDIS_URL), { localCopyMaxBytes: 8_000_000, now: clock.epochMs }), { timeoutMs: 1_000 }));
   const gw = await startTestGateway(db, clock, { cacheStore: store });
   const instance: Instance = { gw, db, store, portfolioQueries: 0 };
   db.on('query', (query: { sql: string }) => {

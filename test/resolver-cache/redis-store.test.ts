@@ -149,6 +149,25 @@ describe('RedisStore on a single node', () => {
     expect(sent).toEqual(['evalsha', 'evalsha']);
   });
 
+  it('remembers at most rememberedGenerations counters: the least recently seen is forgotten, and its next lookup runs the script', async () => {
+    const bounded = new RedisStore(client, { ownsClient: false, rememberedGenerations: 2 });
+    const tag = randomTag();
+    const lookup = (fact: string) => bounded.lookup({ tag, facts: [fact], baseKey: 'k' });
+    await lookup('a');
+    await lookup('b');
+    sent.length = 0;
+    await lookup('a');
+    await lookup('b');
+    expect(sent).toEqual(['mget', 'mget']);
+
+    await lookup('c'); // a third counter: a, the least recently seen, is forgotten
+    sent.length = 0;
+    await lookup('b');
+    await lookup('c');
+    await lookup('a');
+    expect(sent).toEqual(['mget', 'mget', 'evalsha']);
+  });
+
   it('reads the alongside entries inside the script too, at the generations it has just read', async () => {
     const forgetful = new RedisStore(client, { ownsClient: false, rememberedGenerations: 0, localCopyMaxBytes: 1_000_000 });
     const tag = randomTag();

@@ -102,7 +102,7 @@ function setup(options: { store?: CacheStore; policy?: CachePolicy<Ctx> } = {}) 
       reports: (result.extensions?.cache ?? []) as FieldReport[],
     };
   };
-  return { world, cache, store, run, counts, advance: (ms: number) => (now += ms), ctx };
+  return { world, cache, store, run, counts, advance: (ms: number) => (now += ms), now: () => now, ctx };
 }
 
 const WEATHER = 'query($city: String!) { weather(city: $city) { city celsius computedAt } }';
@@ -251,6 +251,52 @@ describe('ResolverCache on a toy schema', () => {
     expect(await listenerFor(context)).toBeDefined();
   });
 
+  it('remembers operation plans by text up to maxPlans, the least recently used going first', () => {
+    const { cache } = setup();
+    const operations = new OperationCache<Ctx>(cache.apply(buildSchema(SDL)), cache, new MemoryStore(), { maxPlans: 2 });
+    const planOf = (query: string) => (operations.prepare({ query }) as unknown as { plan: object } | null)?.plan;
+    const [a, b, c] = ['Lisbon', 'Oslo', 'Porto'].map((city) => `{ weather(city: "${city}") { celsius } }`) as [string, string, string];
+    const planA = planOf(a);
+    const planB = planOf(b);
+    expect(planA).toBeDefined();
+    expect(planOf(a)).toBe(planA); // remembered; a is now more recent than b
+    planOf(c); // b goes
+    expect(planOf(a)).toBe(planA);
+    expect(planOf(b)).not.toBe(planB);
+  });
+
+  it("stores a response once for the concurrent misses of its key, then again once FILL_MEMORY_MS of the cache's clock has passed", async () => {
+    let puts = 0;
+    const memory = new MemoryStore();
+    // Puts are counted and dropped, so every lookup is a miss that fills.
+    const dropping: CacheStore = { ...bind(memory), put: () => Promise.resolve(void (puts += 1)) };
+    const { cache, advance, now } = setup({ store: dropping });
+    const schema = cache.apply(buildSchema(SDL));
+    const operations = new OperationCache<Ctx>(schema, cache, dropping, { now });
+    const server = new ApolloServer<Ctx>({ schema, plugins: [cache.apolloPlugin(), operations.apolloPlugin()] });
+    const request = { query: WEATHER, variables: { city: 'Oslo' } };
+    const miss = async () => {
+      const context: Ctx = { user: 'u1', allowed: ['Oslo'] };
+      const found = await operations.lookup(operations.prepare(request)!, context);
+      if (found?.kind !== 'miss') throw new Error(`expected a miss, got ${found?.kind}`);
+      operations.expect(context, found.ticket);
+      return async () => {
+        const response = await server.executeOperation(request, { contextValue: context });
+        if (response.body.kind !== 'single') throw new Error('incremental delivery not expected');
+        operations.fill(context, JSON.stringify(response.body.singleResult));
+      };
+    };
+    const fills = await Promise.all([miss(), miss()]);
+    for (const fill of fills) await fill();
+    expect(puts).toBe(1);
+    advance(1_000);
+    await (await miss())();
+    expect(puts).toBe(1);
+    advance(1);
+    await (await miss())();
+    expect(puts).toBe(2);
+  });
+
   it('answers from the resolver when the store fails, counting the error', async () => {
     const failing: CacheStore = {
       lookup: () => Promise.reject(new Error('store down')),
@@ -277,3 +323,15 @@ describe('ResolverCache on a toy schema', () => {
     ).toThrow(/type Climate, which the schema does not have/);
   });
 });
+
+/** The store's methods bound to it, to build a store that changes one of them. */
+function bind(store: CacheStore): CacheStore {
+  return {
+    lookup: (r) => store.lookup(r),
+    lookupBytes: (r) => store.lookupBytes(r),
+    put: (r) => store.put(r),
+    raise: (r) => store.raise(r),
+    ttlMs: (r) => store.ttlMs(r),
+    close: () => store.close(),
+  };
+}

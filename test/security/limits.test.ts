@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { getIntrospectionQuery, Kind, print, type DefinitionNode, type OperationDefinitionNode } from 'graphql';
@@ -513,6 +514,67 @@ describe('documents are parsed and validated once, for the gate and for Apollo',
       expect(gate.remembered.bytes).toBeLessThanOrEqual(4 * 1024 * 1024);
     }
     expect(gate.remembered.documents).toBeGreaterThan(100);
+  });
+
+  it("asks for today at most once a second of the gateway's clock, and again at once when the clock is set back", async () => {
+    let now = Date.parse(DEMO_NOW);
+    let asked = 0;
+    const gate = new OperationGate({
+      schema: dev.gateway.schema,
+      limits: loadConfig({ NODE_ENV: 'test' }).limits.operation,
+      introspection: true,
+      sandbox: false,
+      estimator: createCostEstimator(dev.gateway.schema, () => today(clock)),
+      today: () => String((asked += 1)),
+      now: () => now,
+      formatError: (formatted) => formatted,
+    });
+    const check = () => gate.check({ query: '{ portfolios { id } }', variables: null, operationName: null }, { subject: 's', authError: null });
+    await check();
+    await check();
+    now += 999;
+    await check();
+    expect(asked).toBe(1);
+    now += 1;
+    await check();
+    expect(asked).toBe(2);
+    now -= 60_000;
+    await check();
+    expect(asked).toBe(3);
+  });
+
+  it('past its budget forgets the least recently asked document first, and Apollo no longer finds it', async () => {
+    const gateOf = (maxDocumentBytes: number) => new OperationGate({
+      schema: dev.gateway.schema,
+      limits: loadConfig({ NODE_ENV: 'test' }).limits.operation,
+      introspection: true,
+      sandbox: false,
+      estimator: createCostEstimator(dev.gateway.schema, () => today(clock)),
+      today: () => today(clock),
+      formatError: (formatted) => formatted,
+      maxDocumentBytes,
+    });
+    // Documents of one size (single-digit names), each remembered at an eighth of the budget.
+    const text = (i: number) => `query Q${i} { portfolios { id code } }\n# ${'x'.repeat(14_000)}`;
+    const probe = gateOf(16 * 1024 * 1024);
+    await probe.check({ query: text(0), variables: null, operationName: null }, { subject: 's', authError: null });
+    const gate = gateOf(8 * probe.remembered.bytes);
+    const admit = async (i: number) => {
+      const verdict = await gate.check({ query: text(i), variables: null, operationName: null }, { subject: 's', authError: null });
+      if (verdict.kind !== 'admitted') throw new Error(`document ${i} refused`);
+      return verdict.document;
+    };
+    const hash = (i: number) => createHash('sha256').update(text(i)).digest('hex');
+    const first = await admit(0);
+    for (const i of range(7)) await admit(i + 1);
+    expect(gate.remembered.documents).toBe(8);
+    expect(await admit(0)).toBe(first); // remembered (the same syntax tree), and now the most recent
+    await admit(8); // the budget is full: Q1, the least recently asked, goes
+
+    expect(gate.remembered.documents).toBe(8);
+    expect(await gate.documentStore.get(hash(1))).toBeUndefined();
+    expect(await gate.documentStore.get(hash(0))).toBe(first);
+    expect(await gate.documentStore.get(hash(2))).toBeDefined();
   });
 });
 

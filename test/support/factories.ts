@@ -9,6 +9,7 @@ import { insertPortfolio } from '../../src/data/portfolio.repository';
 import { insertProposal } from '../../src/data/proposal.repository';
 import type { Actor } from '../../src/services/access';
 import type { CommittedChange, ServiceDeps } from '../../src/services/deps';
+import { PortfolioDirectory } from '../../src/services/portfolios.service';
 import type { Clock } from '../../src/domain/dates';
 
 /**
@@ -63,6 +64,7 @@ export function recordingDeps(db: Knex, clock: Clock): ServiceDeps & { announced
   return {
     db,
     clock,
+    portfolios: new PortfolioDirectory(db, clock),
     announced,
     changes: {
       record: (_trx, change) =>

@@ -1,4 +1,6 @@
+import { LRUCache } from 'lru-cache';
 import type { CacheBytesEntry } from './cache-store';
+import { systemNow, type Now } from '../clock';
 
 interface Copy extends CacheBytesEntry {
   /** Epoch ms after which the copy is not served. */
@@ -10,41 +12,33 @@ interface Copy extends CacheBytesEntry {
  * generations), so that the next read of the same entry needs only the generations from the
  * store: a few bytes instead of the whole value. Whether a copy may be served is still decided by
  * the store's current generations, read in the same round trip as always; a copy is never served
- * past the entry's TTL. Least recently used copies are dropped past `maxBytes`.
+ * past the entry's TTL. A byte-bounded LRU (lru-cache): least recently used copies are dropped
+ * past `maxBytes`, expired ones when asked for. As in Redis, a copy expires once the clock is
+ * past its `expiresAt`.
  */
 export class LocalCopies {
-  private readonly copies = new Map<string, Copy>();
-  private bytes = 0;
+  private readonly copies: LRUCache<string, Copy>;
+  private readonly now: Now;
 
-  constructor(
-    private readonly maxBytes: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(maxBytes: number, now: Now = systemNow) {
+    // ttlResolution 0: every check asks `now` (lru-cache would otherwise reuse a reading for a
+    // millisecond of real time, which a test clock's move would not end).
+    this.copies = new LRUCache<string, Copy>({ maxSize: maxBytes, ttlResolution: 0, perf: { now } });
+    this.now = now;
+  }
 
   /** The copy under `key`, unless absent or expired (an expired one is dropped). Marks it recently used. */
   get(key: string): CacheBytesEntry | null {
-    const copy = this.copies.get(key);
-    if (copy === undefined) return null;
-    if (copy.expiresAt <= this.now()) {
-      this.delete(key, copy);
-      return null;
-    }
-    this.copies.delete(key);
-    this.copies.set(key, copy);
-    return copy;
+    return this.copies.get(key) ?? null;
   }
 
   /** Keeps `bytes` (owned from now on: not modified by anyone) until `expiresAt`. */
   set(key: string, bytes: Buffer, storedAt: number, expiresAt: number): void {
-    const previous = this.copies.get(key);
-    if (previous !== undefined) this.delete(key, previous);
-    if (bytes.length > this.maxBytes || expiresAt <= this.now()) return;
-    this.copies.set(key, { bytes, storedAt, expiresAt });
-    this.bytes += bytes.length;
-    for (const [oldestKey, oldest] of this.copies) {
-      if (this.bytes <= this.maxBytes) break;
-      this.delete(oldestKey, oldest);
-    }
+    const now = this.now();
+    // A copy larger than maxBytes is refused by the cache itself (and the old one under its key
+    // dropped, as here).
+    if (expiresAt <= now) this.copies.delete(key);
+    else this.copies.set(key, { bytes, storedAt, expiresAt }, { size: Math.max(1, bytes.length), ttl: expiresAt - now, start: now });
   }
 
   get size(): number {
@@ -52,16 +46,10 @@ export class LocalCopies {
   }
 
   get byteLength(): number {
-    return this.bytes;
+    return this.copies.calculatedSize;
   }
 
   clear(): void {
     this.copies.clear();
-    this.bytes = 0;
-  }
-
-  private delete(key: string, copy: Copy): void {
-    this.copies.delete(key);
-    this.bytes -= copy.bytes.length;
   }
 }

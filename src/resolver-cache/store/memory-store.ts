@@ -1,5 +1,7 @@
+import { LRUCache } from 'lru-cache';
 import type { CacheEntry, CacheStore, LockRequest, LookupBytesRequest, LookupBytesResult, LookupRequest, LookupResult, PutRequest, RaiseRequest } from './cache-store';
 import { assertLockTtl, assertTag, ttlSecondsToMs } from './store-keys';
+import { systemNow, type Now } from '../clock';
 
 export interface MemoryStoreOptions {
   /**
@@ -11,7 +13,7 @@ export interface MemoryStoreOptions {
   /** Bound of the number of fact generations kept; least recently used ones are evicted past it. */
   readonly maxGenerations?: number;
   /** Epoch ms. Injectable so tests move time instead of sleeping. */
-  readonly now?: () => number;
+  readonly now?: Now;
 }
 
 export interface MemoryStoreStats {
@@ -31,39 +33,52 @@ interface StoredEntry {
    * Kept as it was put, text or bytes; converted on the way out when the other is asked for, except
    * text asked for as bytes, which is converted once and kept as bytes from then on.
    */
-  value: string | Buffer;
+  readonly value: string | Buffer;
   readonly storedAt: number;
-  /** Epoch ms after which the entry is gone. */
-  readonly expiresAt: number;
-  bytes: number;
+  readonly bytes: number;
 }
 
 /**
  * The embedded default store: one process, no I/O. Everything here is synchronous, so a raise is
  * trivially atomic; the methods return promises only to honour the port.
  *
- * Both maps rely on Map keeping insertion order: re-inserting a key on access moves it to the end,
- * so the first key is always the least recently used one.
+ * Entries and generations are each a bounded LRU (lru-cache): entries by bytes, each with its TTL
+ * on the store's clock (expired as in Redis: once the clock is past it), generations by count.
  */
 export class MemoryStore implements CacheStore {
   private readonly maxBytes: number;
   private readonly maxGenerations: number;
-  private readonly now: () => number;
-  private readonly entries = new Map<string, StoredEntry>();
-  private readonly generations = new Map<string, number>();
+  private readonly now: Now;
+  private readonly entries: LRUCache<string, StoredEntry>;
+  private readonly generations: LRUCache<string, number>;
   /** Lock name → until when (epoch ms) it is held; one process, so a map is the whole lock. */
   private readonly locks = new Map<string, number>();
-  private bytes = 0;
   private evictedEntries = 0;
   private evictedGenerations = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     this.maxGenerations = options.maxGenerations ?? DEFAULT_MAX_GENERATIONS;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? systemNow;
     if (!(this.maxBytes > 0) || !(this.maxGenerations > 0)) {
       throw new RangeError('MemoryStore: maxBytes and maxGenerations must be positive');
     }
+    this.entries = new LRUCache<string, StoredEntry>({
+      maxSize: this.maxBytes,
+      // Every check asks the store's clock: lru-cache would otherwise reuse a reading for a
+      // millisecond of real time, which a test clock's move would not end.
+      ttlResolution: 0,
+      perf: { now: this.now },
+      dispose: (_entry, _key, reason) => {
+        if (reason === 'evict') this.evictedEntries += 1;
+      },
+    });
+    this.generations = new LRUCache<string, number>({
+      max: this.maxGenerations,
+      dispose: (_generation, _key, reason) => {
+        if (reason === 'evict') this.evictedGenerations += 1;
+      },
+    });
   }
 
   lookup(request: LookupRequest): Promise<LookupResult> {
@@ -86,18 +101,20 @@ export class MemoryStore implements CacheStore {
         });
         return { generations, entry: null, alongside };
       }
-      const bytes = typeof stored.value === 'string' ? this.keepAsBytes(stored, stored.value) : stored.value;
+      const bytes = typeof stored.value === 'string' ? this.keepAsBytes(request, generations, stored, stored.value) : stored.value;
       return { generations, entry: { bytes, storedAt: stored.storedAt } };
     });
   }
 
-  /** Text asked for as bytes (a whole response the operation cache stored): converted once. */
-  private keepAsBytes(stored: StoredEntry, text: string): Buffer {
+  /**
+   * Text asked for as bytes (a whole response the operation cache stored): converted once, and
+   * kept under the same key with its size in bytes and its expiry unchanged.
+   */
+  private keepAsBytes(request: LookupRequest, generations: readonly number[], stored: StoredEntry, text: string): Buffer {
     const bytes = Buffer.from(text, 'utf8');
-    stored.value = bytes;
     const size = stored.bytes - text.length + bytes.length;
-    this.bytes += size - stored.bytes;
-    stored.bytes = size;
+    const key = entryKey(request.tag, request.baseKey, generations);
+    this.entries.set(key, { value: bytes, storedAt: stored.storedAt, bytes: size }, { size, noUpdateTTL: true });
     return bytes;
   }
 
@@ -106,24 +123,11 @@ export class MemoryStore implements CacheStore {
       assertTag(request.tag);
       const ttlMs = ttlSecondsToMs(request.ttlSeconds);
       const key = entryKey(request.tag, request.baseKey, request.generations);
-      const previous = this.entries.get(key);
-      if (previous !== undefined) this.deleteEntry(key, previous);
       const bytes = key.length + request.value.length;
-      // Nothing to keep: a non-positive TTL, or an entry that would evict everything else and
-      // still not fit.
-      if (ttlMs === null || bytes > this.maxBytes) return;
-      this.entries.set(key, {
-        value: request.value,
-        storedAt: request.storedAt,
-        expiresAt: this.now() + ttlMs,
-        bytes,
-      });
-      this.bytes += bytes;
-      for (const [oldestKey, oldest] of this.entries) {
-        if (this.bytes <= this.maxBytes) break;
-        this.deleteEntry(oldestKey, oldest);
-        this.evictedEntries += 1;
-      }
+      // Nothing to keep with a non-positive TTL; an entry larger than maxBytes, which would evict
+      // everything else and still not fit, lru-cache refuses. Either way the previous one goes.
+      if (ttlMs === null) this.entries.delete(key);
+      else this.entries.set(key, { value: request.value, storedAt: request.storedAt, bytes }, { size: bytes, ttl: ttlMs });
     });
   }
 
@@ -137,9 +141,8 @@ export class MemoryStore implements CacheStore {
   ttlMs(request: Omit<PutRequest, 'value' | 'ttlSeconds' | 'storedAt'>): Promise<number | null> {
     return settle(() => {
       assertTag(request.tag);
-      const stored = this.entries.get(entryKey(request.tag, request.baseKey, request.generations));
-      if (stored === undefined) return null;
-      const remaining = stored.expiresAt - this.now();
+      // 0 for an absent entry; not a use of it.
+      const remaining = this.entries.getRemainingTTL(entryKey(request.tag, request.baseKey, request.generations));
       return remaining > 0 ? remaining : null;
     });
   }
@@ -160,14 +163,13 @@ export class MemoryStore implements CacheStore {
     this.entries.clear();
     this.generations.clear();
     this.locks.clear();
-    this.bytes = 0;
     return Promise.resolve();
   }
 
   stats(): MemoryStoreStats {
     return {
       entries: this.entries.size,
-      bytes: this.bytes,
+      bytes: this.entries.calculatedSize,
       generations: this.generations.size,
       evictedEntries: this.evictedEntries,
       evictedGenerations: this.evictedGenerations,
@@ -183,15 +185,7 @@ export class MemoryStore implements CacheStore {
 
   /** The entry under `key` unless absent or expired (then dropped), marked recently used. */
   private live(key: string): StoredEntry | null {
-    const stored = this.entries.get(key);
-    if (stored === undefined) return null;
-    if (stored.expiresAt <= this.now()) {
-      this.deleteEntry(key, stored);
-      return null;
-    }
-    this.entries.delete(key);
-    this.entries.set(key, stored);
-    return stored;
+    return this.entries.get(key) ?? null;
   }
 
   /**
@@ -205,22 +199,9 @@ export class MemoryStore implements CacheStore {
   private generation(tag: string, fact: string, floor: number): number {
     const key = generationKey(tag, fact);
     const current = this.generations.get(key);
-    if (current !== undefined) this.generations.delete(key);
-    const generation = current === undefined ? floor : Math.max(current, floor);
-    this.generations.set(key, generation);
-    if (current === undefined && this.generations.size > this.maxGenerations) {
-      const oldest = this.generations.keys().next();
-      if (oldest.done !== true) {
-        this.generations.delete(oldest.value);
-        this.evictedGenerations += 1;
-      }
-    }
-    return generation;
-  }
-
-  private deleteEntry(key: string, stored: StoredEntry): void {
-    this.entries.delete(key);
-    this.bytes -= stored.bytes;
+    if (current !== undefined && current >= floor) return current;
+    this.generations.set(key, floor);
+    return floor;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import type {
   AlongsideKey, CacheBytesEntry, CacheEntry, CacheStore, LockRequest, LookupBytesRequest, LookupBytesResult, LookupRequest, LookupResult, PutRequest, RaiseRequest,
 } from './cache-store';
@@ -12,6 +13,7 @@ import {
   redisLockKey,
   ttlSecondsToMs,
 } from './store-keys';
+import { systemNow, type Now } from '../clock';
 
 export interface RedisStoreOptions {
   /** First segment of every key; lets several deployments share one Redis. Default `rc`. */
@@ -37,7 +39,7 @@ export interface RedisStoreOptions {
    */
   readonly localCopyMaxBytes?: number;
   /** Epoch ms, for the expiry of local copies; injectable for tests. */
-  readonly now?: () => number;
+  readonly now?: Now;
 }
 
 const DEFAULT_REMEMBERED_GENERATIONS = 100_000;
@@ -134,18 +136,18 @@ export class RedisStore implements CacheStore {
   private readonly commands: ScriptCommands;
   private readonly prefix: string;
   private readonly ownsClient: boolean;
-  private readonly maxRemembered: number;
-  /** Generation key → the last generation this process read it at. */
-  private readonly seen = new Map<string, number>();
+  /** Generation key → the last generation this process read it at (an LRU; null: remembers none). */
+  private readonly seen: LRUCache<string, number> | null;
   private readonly local: LocalCopies | null;
-  private readonly now: () => number;
+  private readonly now: Now;
 
   constructor(client: Redis | Cluster, options: RedisStoreOptions = {}) {
     this.client = client;
     this.prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
     this.ownsClient = options.ownsClient ?? true;
-    this.maxRemembered = options.rememberedGenerations ?? DEFAULT_REMEMBERED_GENERATIONS;
-    this.now = options.now ?? Date.now;
+    const remembered = options.rememberedGenerations ?? DEFAULT_REMEMBERED_GENERATIONS;
+    this.seen = remembered > 0 ? new LRUCache<string, number>({ max: remembered }) : null;
+    this.now = options.now ?? systemNow;
     const localBytes = options.localCopyMaxBytes ?? 0;
     this.local = localBytes > 0 ? new LocalCopies(localBytes, this.now) : null;
     // numberOfKeys omitted: the first argument of each call is the key count.
@@ -257,9 +259,11 @@ export class RedisStore implements CacheStore {
    * is raised by the script, so the MGET cannot confirm it), or null when one was not seen.
    */
   private recall({ generationKeys, floors }: LookupKeys): number[] | null {
+    if (this.seen === null) return null;
     const generations: number[] = [];
     for (let i = 0; i < generationKeys.length; i++) {
-      const generation = this.seen.get(generationKeys[i]!);
+      // A peek, as the Map's get was: what counts as recent is what the script last answered.
+      const generation = this.seen.peek(generationKeys[i]!);
       if (generation === undefined) return null;
       generations.push(Math.max(generation, floors[i] ?? 0));
     }
@@ -267,19 +271,13 @@ export class RedisStore implements CacheStore {
   }
 
   private remember(generationKeys: readonly string[], generations: readonly number[]): void {
-    if (this.maxRemembered <= 0) return;
+    const seen = this.seen;
+    if (seen === null) return;
     generationKeys.forEach((key, i) => {
       const generation = generations[i];
-      if (generation === undefined || !Number.isSafeInteger(generation)) return;
-      // Re-inserted, so the Map's first key is always the least recently seen.
-      this.seen.delete(key);
-      this.seen.set(key, generation);
+      // Set again, so it is the most recently seen; past the bound the least recently seen goes.
+      if (generation !== undefined && Number.isSafeInteger(generation)) seen.set(key, generation);
     });
-    while (this.seen.size > this.maxRemembered) {
-      const oldest = this.seen.keys().next();
-      if (oldest.done === true) break;
-      this.seen.delete(oldest.value);
-    }
   }
 
   async put(request: PutRequest): Promise<void> {

@@ -1,6 +1,7 @@
 import type {
   CacheBytesEntry, CacheEntry, CacheStore, LockRequest, LookupBytesRequest, LookupBytesResult, LookupRequest, LookupResult, PutRequest, RaiseRequest,
 } from './cache-store';
+import { systemNow, type Now } from '../clock';
 
 /**
  * Why a call did not reach the store: it did not answer within timeoutMs, it answered with an
@@ -53,7 +54,7 @@ export interface ResilientStoreOptions {
   /** How long the circuit stays open, in ms, before one probe call is let through. */
   readonly openMs?: number;
   /** Epoch ms, for the breaker; injectable for tests. */
-  readonly now?: () => number;
+  readonly now?: Now;
   /** Called once per state change, never per request: the server logs it. */
   readonly onStateChange?: (from: CircuitState, to: CircuitState, reason: string) => void;
 }
@@ -126,7 +127,7 @@ export class ResilientStore implements CacheStore {
   private readonly timeoutMs: number;
   private readonly failureThreshold: number;
   private readonly openMs: number;
-  private readonly now: () => number;
+  private readonly now: Now;
   private readonly onStateChange: ResilientStoreOptions['onStateChange'];
 
   private circuit: CircuitState = 'closed';
@@ -162,7 +163,7 @@ export class ResilientStore implements CacheStore {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.failureThreshold = options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD;
     this.openMs = options.openMs ?? DEFAULT_OPEN_MS;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? systemNow;
     this.onStateChange = options.onStateChange;
     if (!(this.timeoutMs > 0) || !(this.failureThreshold >= 1) || !(this.openMs >= 0)) {
       throw new RangeError('ResilientStore: timeoutMs > 0, failureThreshold >= 1 and openMs >= 0 are required');
