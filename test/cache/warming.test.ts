@@ -226,8 +226,8 @@ describe('warming racing a write', () => {
     expect((await controlRun).kind).toBe('completed');
     expect(await riskStatus(token)).toBe('hit');
 
-    // Past the control's lock (1 s, the memory store's clock is the real one).
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // Past the control's lock (1 s on the memory store, which keeps the gateway's clock).
+    clock.advance(1_100);
     const raced = heldWarmer();
     const run = raced.warmer.runOnce();
     await raced.taken;
