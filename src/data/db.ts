@@ -25,6 +25,13 @@ const COMMON: Knex.Config = {
   // Errors must never carry bound values (they can hold notionals, notes, tokens).
   compileSqlOnError: false,
   migrations: { migrationSource, tableName: 'knex_migrations' },
+  log: {
+    // knex prints a failed connection attempt with its stack, and then rejects the query with the
+    // same error, which its caller reports (once, in one line at start-up): print it only there.
+    warn(message: string) {
+      if (!message.startsWith('Acquire connection error')) console.warn(message);
+    },
+  },
 };
 
 export function createDb(config: DbConfig): Db {
