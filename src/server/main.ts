@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { createDb } from '../data/db';
 import { systemClock } from '../domain/dates';
 import { createGateway } from './app';
 import { prepareDatabase } from './bootstrap';
@@ -54,8 +55,12 @@ async function main(): Promise<void> {
     say(`cache: ${describeCache(config)}`);
     if (config.jwt.usingDevSecret) logger.warn('auth: JWT_SECRET not set, using the built-in development secret');
 
-    const gateway = await createGateway(config, logger, { clock: systemClock });
-    await prepareDatabase(gateway.db, systemClock, config.seedDemo, say);
+    // Opening the database (PGlite: seconds of WebAssembly and files; Postgres: a connection)
+    // overlaps with building the schema; its error, if any, surfaces in prepareDatabase.
+    const db = createDb(config.database);
+    db.raw('select 1').catch(() => undefined);
+    const gateway = await createGateway(config, logger, { clock: systemClock, db });
+    await prepareDatabase(db, systemClock, config.seedDemo, say);
     phase = 'listen';
     const url = await gateway.start();
     say(`ready: GraphQL at ${url}`);
@@ -63,7 +68,11 @@ async function main(): Promise<void> {
     new Shutdown({
       timeoutMs: config.shutdownTimeoutMs,
       logger,
-      stop: (drainDeadline) => gateway.stop(drainDeadline),
+      // The gateway closes Redis; the database it was given closes last, here.
+      stop: async (drainDeadline) => {
+        await gateway.stop(drainDeadline);
+        await db.destroy();
+      },
       exit: (code) => process.exit(code),
     }).install();
   } catch (error) {

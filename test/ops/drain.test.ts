@@ -136,9 +136,11 @@ describe('graceful shutdown under keep-alive load', () => {
     expect(unanswered.map((r) => r.outcome)).toEqual([]);
     // No reset on any request, before or after.
     expect(results.filter((r) => r.outcome.kind === 'reset' || r.outcome.kind === 'other').map((r) => r.outcome)).toEqual([]);
-    // Responses during the drain tell the client to close: at least those of the requests in flight.
+    // Responses during the drain tell the client to close: every one to a request written after
+    // the signal (read by a draining server), and those in flight whose headers were not sent yet.
     const closing = results.filter((r) => r.outcome.kind === 'response' && r.outcome.connection === 'close');
     expect(closing.length).toBeGreaterThanOrEqual(1);
+    for (const r of after) if (r.outcome.kind === 'response') expect(r.outcome.connection).toBe('close');
     // After the drain nothing is accepted: the loops ended on a clean close or a refusal.
     expect(after.some((r) => r.outcome.kind === 'hangup' || r.outcome.kind === 'refused')).toBe(true);
     if (process.env.DRAIN_VERBOSE) {

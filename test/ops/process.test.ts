@@ -93,7 +93,7 @@ async function stallRequest(url: URL): Promise<{ socket: net.Socket; closed: Pro
     `POST /graphql HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nAuthorization: Bearer ${token}\r\nContent-Length: 100\r\n\r\n{"query":"{ portfol`,
   );
   // The server has read the headers (the request is in flight, its body awaited) well before this.
-  await new Promise((r) => setTimeout(r, 300));
+  await new Promise((r) => setTimeout(r, 500));
   return { socket, closed };
 }
 
