@@ -120,6 +120,13 @@ export type ShutdownSignal = 'SIGTERM' | 'SIGINT';
 
 const SIGNAL_NUMBERS: Readonly<Record<ShutdownSignal, number>> = { SIGINT: 2, SIGTERM: 15 };
 
+/**
+ * A signal this soon after the first is the same one delivered twice, not a person insisting:
+ * Ctrl+C under `npm start` reaches the gateway from the terminal (the process group) and again
+ * from npm, which passes it on, within milliseconds. A second press takes longer than this.
+ */
+export const REPEAT_WINDOW_MS = 300;
+
 export interface ShutdownOptions {
   /** Whole bound of the stop: the drain, then closing Redis and Postgres. */
   readonly timeoutMs: number;
@@ -136,10 +143,11 @@ export interface ShutdownOptions {
 /**
  * The process side of shutdown: the first SIGTERM or SIGINT drains and stops within
  * `timeoutMs`, then exits 0 (1 when closing failed or the deadline passed); a second signal
- * exits at once with 128 + its number, as a shell reports a process killed by it.
+ * (past REPEAT_WINDOW_MS) exits at once with 128 + its number, as a shell reports a process
+ * killed by it.
  */
 export class Shutdown {
-  private started = false;
+  private startedAt: number | null = null;
 
   constructor(private readonly options: ShutdownOptions) {}
 
@@ -151,13 +159,17 @@ export class Shutdown {
 
   signal(signal: ShutdownSignal): void {
     const { logger, exit, timeoutMs } = this.options;
-    if (this.started) {
+    if (this.startedAt !== null) {
+      if (Date.now() - this.startedAt < REPEAT_WINDOW_MS) {
+        logger.debug(`shutdown: ${signal} again within ${REPEAT_WINDOW_MS} ms, taken as the same one`);
+        return;
+      }
       logger.warn(`shutdown: second ${signal}, exiting now without draining`);
       exit(128 + SIGNAL_NUMBERS[signal]);
       return;
     }
-    this.started = true;
     const started = Date.now();
+    this.startedAt = started;
     // Closing Redis and Postgres takes milliseconds when they are healthy; keep them a slice.
     const reserve = Math.min(1_000, Math.floor(timeoutMs / 5));
     logger.info(`shutdown: ${signal} received, draining (at most ${timeoutMs} ms; a second signal exits at once)`);

@@ -7,6 +7,7 @@ import jwt from 'jsonwebtoken';
 import { acquirePgliteLock } from '../../src/data/pglite-lock';
 import { signToken } from '../../src/server/auth';
 import { loadConfig } from '../../src/server/config';
+import { REPEAT_WINDOW_MS } from '../../src/server/shutdown';
 import { TEST_DATABASE_URL } from '../database-url';
 
 /**
@@ -133,6 +134,8 @@ describe('shutdown of a real process', () => {
     const stalled = await stallRequest(gateway.url);
     gateway.child.kill('SIGTERM');
     while (!gateway.stdout().includes('shutdown: SIGTERM received')) await new Promise((r) => setTimeout(r, 20));
+    // Past the window in which a repeat counts as the same signal (npm passes Ctrl+C on).
+    await new Promise((r) => setTimeout(r, REPEAT_WINDOW_MS + 100));
     // Draining, held by the stalled request for up to 30 s: the second signal ends it now.
     const second = Date.now();
     gateway.child.kill('SIGTERM');
