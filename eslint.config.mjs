@@ -81,7 +81,7 @@ const libraryRules = Object.entries(LIBRARIES).map(([layer, patterns]) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'client/generated/**', '.data/**', '*.js', '*.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'client/generated/**', '.data/**', '*.js', '*.mjs', 'scripts/*.mjs'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

@@ -29,6 +29,7 @@ import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { OperationGate, withoutSuggestions, type FormatError } from './operation-gate';
 import { createSubjectRateLimiter } from './rate-limit';
+import { ConnectionDrainer } from './shutdown';
 import { CacheWarmer } from './warm';
 
 export interface Gateway {
@@ -53,8 +54,12 @@ export interface Gateway {
   readonly services: ServiceDeps;
   /** Starts listening; resolves with the GraphQL URL. */
   start(): Promise<string>;
-  /** Stops accepting requests, drains Apollo, closes the database. */
-  stop(): Promise<void>;
+  /**
+   * Stops accepting requests, drains the open ones until `drainDeadline` (epoch ms; default
+   * SHUTDOWN_TIMEOUT_MS from now) then cuts what is left, stops Apollo, closes Redis and the
+   * database last (shutdown.ts).
+   */
+  stop(drainDeadline?: number): Promise<void>;
 }
 
 export interface GatewayOptions {
@@ -205,7 +210,9 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
     ready: async () => {
       await db.raw('select 1');
     },
+    draining: () => drainer.draining,
   });
+  const drainer = new ConnectionDrainer(server);
 
   return {
     db,
@@ -231,11 +238,12 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       return `http://${host}:${address.port}/graphql`;
     },
-    async stop() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+    async stop(drainDeadline = Date.now() + config.shutdownTimeoutMs) {
+      const drained = await drainer.drain(drainDeadline);
+      if (drained.completed > 0 || drained.forced > 0) {
+        const cut = drained.forced > 0 ? `, ${drained.forced} connection(s) cut at the deadline (SHUTDOWN_TIMEOUT_MS)` : '';
+        logger.info(`shutdown: ${drained.completed} request(s) finished while draining${cut}`);
+      }
       await apollo.stop();
       await warmer?.stop();
       await feed?.stop();

@@ -17,7 +17,11 @@ const schema = z
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65535).default(4000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    DATABASE_URL: z.string().url().optional(),
+    DATABASE_URL: z
+      .string()
+      .url()
+      .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// or postgresql:// URL (the gateway speaks only Postgres)')
+      .optional(),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
     PGLITE_DATA_DIR: z.string().min(1).default('.data/pglite'),
     SEED_DEMO: bool.optional(),
@@ -72,6 +76,8 @@ const schema = z
     COMPRESSION: bool.default('true'),
     COMPRESSION_MIN_BYTES: z.coerce.number().int().min(0).max(100_000_000).default(1_024),
     COMPRESSION_CACHE_MAX_BYTES: z.coerce.number().int().min(0).default(16 * 1024 * 1024),
+    // Bound of a graceful stop (drain, then close Redis and Postgres); past it, the process exits.
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   })
   .superRefine((env, ctx) => {
     if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) {
@@ -130,6 +136,8 @@ export interface Config {
   readonly cors: CorsPolicy;
   /** gzip and brotli of /graphql responses, and the bound of compressed stored responses kept. */
   readonly compression: CompressionSettings;
+  /** Bound of a graceful stop, ms (src/server/shutdown.ts). */
+  readonly shutdownTimeoutMs: number;
 }
 
 export interface CacheConfig {
@@ -160,12 +168,17 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Reads and validates the environment once at start; every problem is reported, by variable name. */
+/**
+ * Reads and validates the environment once at start; every problem is reported, by variable name,
+ * on one line. An empty variable (`PORT=""`, `KEY=` in an env file) counts as unset, for every
+ * variable alike: coerced, it would be 0 (a random port) or an empty secret.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const parsed = schema.safeParse(set);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
   return {
@@ -233,6 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimit: rateLimitOf(e.RATE_LIMIT_POINTS ?? (e.NODE_ENV === 'test' ? 0 : DEFAULT_RATE_LIMIT_POINTS), e.RATE_LIMIT_DURATION_S),
     cors: e.CORS_ORIGINS ?? defaultCorsPolicy(e.NODE_ENV),
     compression: { enabled: e.COMPRESSION, minBytes: e.COMPRESSION_MIN_BYTES, cachedMaxBytes: e.COMPRESSION_CACHE_MAX_BYTES },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
 }
 

@@ -15,6 +15,8 @@ export interface HttpDeps {
   readonly createContext: (req: http.IncomingMessage, requestId: string) => Promise<Context>;
   /** Resolves when the database answers; /readyz reports 503 otherwise. */
   readonly ready: () => Promise<void>;
+  /** True once shutdown began: /readyz reports 503 so that load balancers stop sending (shutdown.ts). */
+  readonly draining?: () => boolean;
   /** The Prometheus exposition for /metrics: with its content type (the registry's), or plain text (version 0.0.4). */
   readonly metrics: () => string | Promise<{ readonly contentType: string; readonly text: string }>;
   /**
@@ -257,6 +259,7 @@ export function createHttpServer(deps: HttpDeps): http.Server {
         case '/healthz':
           return sendJson(res, 200, { status: 'ok' });
         case '/readyz':
+          if (deps.draining?.()) return sendJson(res, 503, { status: 'unavailable', reason: 'shutting down' });
           try {
             await deps.ready();
             return sendJson(res, 200, { status: 'ready' });
