@@ -8,7 +8,7 @@ const OLD = 'journal-config-test-old-key-0123456789ab';
 describe('JOURNAL_KEY', () => {
   it('is required in production, and never the development key there, with the variable named', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: JWT })).toThrow(ConfigError);
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: JWT })).toThrow(/^Invalid configuration:\n {2}JOURNAL_KEY: JOURNAL_KEY is required in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: JWT })).toThrow(/^Invalid configuration: JOURNAL_KEY: JOURNAL_KEY is required in production/);
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: JWT, JOURNAL_KEY: DEV_JOURNAL_KEY })).toThrow(/JOURNAL_KEY: JOURNAL_KEY is required in production \(not the development key\)/);
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: JWT, JOURNAL_KEY: KEY }).journal).toEqual({ key: KEY, retiredKeys: [], usingDevKey: false });
   });

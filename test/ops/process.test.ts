@@ -123,7 +123,7 @@ describe('shutdown of a real process', () => {
   }, 60_000);
 
   it('exits at once on a second signal, non-zero, without waiting for the drain (production banner)', async () => {
-    const gateway = await startGateway({ ...POSTGRES_ENV, NODE_ENV: 'production', SHUTDOWN_TIMEOUT_MS: '30000' });
+    const gateway = await startGateway({ ...POSTGRES_ENV, NODE_ENV: 'production', JOURNAL_KEY: 'process-test-journal-key-0123456789abcd', SHUTDOWN_TIMEOUT_MS: '30000' });
     // The banner names the database without secrets and the cache store, and shows only what works
     // in production: no demo tokens, no Sandbox.
     const banner = gateway.stdout();
