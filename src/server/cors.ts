@@ -60,8 +60,8 @@ export function allowsOrigin(policy: CorsPolicy, origin: string): boolean {
 /**
  * CORS_ORIGINS as config.ts's schema reads it: `*` alone, or a comma-separated list of exact
  * origins, each written as the browser sends it (`https://app.example.com`, `http://localhost:5173`:
- * scheme, lower-case host, port only when not the default, no path); an empty value allows no
- * origin. Anything else is an issue naming the entry, so the gateway refuses to start.
+ * scheme, lower-case host, port only when not the default, no path); an empty value counts as
+ * unset, as for every variable. Anything else is an issue naming the entry, so the gateway refuses to start.
  */
 export function corsPolicyOf(text: string, ctx: z.RefinementCtx): CorsPolicy {
   const trimmed = text.trim();
