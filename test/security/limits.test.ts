@@ -496,17 +496,20 @@ describe('documents are parsed and validated once, for the gate and for Apollo',
     }
   });
 
+  /** A gate of its own over the development gateway's schema, with the default limits. */
+  const standaloneGate = (options: Partial<ConstructorParameters<typeof OperationGate>[0]>) => new OperationGate({
+    schema: dev.gateway.schema,
+    limits: loadConfig({ NODE_ENV: 'test' }).limits.operation,
+    introspection: true,
+    sandbox: false,
+    estimator: createCostEstimator(dev.gateway.schema, () => today(clock)),
+    today: () => today(clock),
+    formatError: (formatted) => formatted,
+    ...options,
+  });
+
   it('keeps remembered documents within their byte budget (1,000 distinct 14 kB documents)', async () => {
-    const gate = new OperationGate({
-      schema: dev.gateway.schema,
-      limits: loadConfig({ NODE_ENV: 'test' }).limits.operation,
-      introspection: true,
-      sandbox: false,
-      estimator: createCostEstimator(dev.gateway.schema, () => today(clock)),
-      today: () => today(clock),
-      formatError: (formatted) => formatted,
-      maxDocumentBytes: 4 * 1024 * 1024,
-    });
+    const gate = standaloneGate({ maxDocumentBytes: 4 * 1024 * 1024 });
     for (const i of range(1_000)) {
       // 14 kB each, most of it a comment: admitted, and distinct.
       const query = `query Q${i} { portfolios { id code name } }\n# ${'x'.repeat(14_000)}`;
@@ -519,16 +522,7 @@ describe('documents are parsed and validated once, for the gate and for Apollo',
   it("asks for today at most once a second of the gateway's clock, and again at once when the clock is set back", async () => {
     let now = Date.parse(DEMO_NOW);
     let asked = 0;
-    const gate = new OperationGate({
-      schema: dev.gateway.schema,
-      limits: loadConfig({ NODE_ENV: 'test' }).limits.operation,
-      introspection: true,
-      sandbox: false,
-      estimator: createCostEstimator(dev.gateway.schema, () => today(clock)),
-      today: () => String((asked += 1)),
-      now: () => now,
-      formatError: (formatted) => formatted,
-    });
+    const gate = standaloneGate({ today: () => String((asked += 1)), now: () => now });
     const check = () => gate.check({ query: '{ portfolios { id } }', variables: null, operationName: null }, { subject: 's', authError: null });
     await check();
     await check();
@@ -544,16 +538,7 @@ describe('documents are parsed and validated once, for the gate and for Apollo',
   });
 
   it('past its budget forgets the least recently asked document first, and Apollo no longer finds it', async () => {
-    const gateOf = (maxDocumentBytes: number) => new OperationGate({
-      schema: dev.gateway.schema,
-      limits: loadConfig({ NODE_ENV: 'test' }).limits.operation,
-      introspection: true,
-      sandbox: false,
-      estimator: createCostEstimator(dev.gateway.schema, () => today(clock)),
-      today: () => today(clock),
-      formatError: (formatted) => formatted,
-      maxDocumentBytes,
-    });
+    const gateOf = (maxDocumentBytes: number) => standaloneGate({ maxDocumentBytes });
     // Documents of one size (single-digit names), each remembered at an eighth of the budget.
     const text = (i: number) => `query Q${i} { portfolios { id code } }\n# ${'x'.repeat(14_000)}`;
     const probe = gateOf(16 * 1024 * 1024);
