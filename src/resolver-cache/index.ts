@@ -10,4 +10,5 @@ export { MemoryStore, type MemoryStoreOptions } from './store/memory-store';
 export { RedisStore, type RedisStoreOptions } from './store/redis-store';
 export { createRedisClient, waitForReady, type RedisClientOptions, type RedisTarget } from './store/redis-client';
 export { ResilientStore, StoreUnavailableError, type ResilientStoreOptions, type CircuitState, type LockOutcome } from './store/resilient-store';
-export { OperationCache, type OperationCacheOptions, type OperationRequest, type OperationLookup, type PreparedOperation } from './operation-cache';
+export { OperationCache, type OperationCacheOptions, type OperationRequest, type OperationHit, type OperationServe, type PreparedOperation } from './operation-cache';
+export { CacheRequestState, cacheStateOf, type CacheContext, type MissTicket } from './request-state';

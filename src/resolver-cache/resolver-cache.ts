@@ -7,8 +7,9 @@ import { LRUCache } from 'lru-cache';
 import { baseKey, KeyDigests } from './cache-key';
 import { cachedTtl } from './directive';
 import { GenerationFloors } from './generations';
-import { toReport, type CacheHooks, type CacheOutcome, type FieldReport } from './outcome';
+import { toReport, type CacheHooks, type CacheOutcome } from './outcome';
 import { factName, type CachePolicy, type FieldPolicy } from './policy';
+import { cacheStateOf, type CacheContext } from './request-state';
 import { SingleFlight } from './single-flight';
 import type { CacheStore, LookupResult } from './store/cache-store';
 import { systemNow, type Now } from './clock';
@@ -48,45 +49,6 @@ const MAX_REMEMBERED_DOCUMENTS = 1_000;
 /** Longer documents are scanned every time, never kept: the memory stays small whatever is sent. */
 export const MAX_REMEMBERED_QUERY_CHARS = 16_384;
 
-const STORED_WHOLE = Symbol('resolver-cache.response-stored-whole');
-/** The request's field reports, on its context (own property: Apollo's copy of the context keeps it). */
-const REPORTS = Symbol('resolver-cache.reports');
-
-function reportsOf(context: object): FieldReport[] | undefined {
-  return (context as Record<symbol, FieldReport[] | undefined>)[REPORTS];
-}
-
-/**
- * Marks a request whose whole response the operation cache will store (a miss it will fill),
- * under the facts of every root field and the shortest of their TTLs, keyed by their identities:
- * the root fields' own entries would store the same data a second time, so on such a miss they
- * are not written. Their lookups still happen (an entry written by warming or by another document
- * is served), and nested cached fields, if any, are stored as usual. A symbol property, not a
- * WeakSet: Apollo copies the context object it is given, own properties included.
- */
-export function markStoredWhole(context: object): void {
-  (context as Record<symbol, unknown>)[STORED_WHOLE] = true;
-}
-
-function storedWhole(context: object): boolean {
-  return (context as Record<symbol, unknown>)[STORED_WHOLE] === true;
-}
-
-const OFFERED = Symbol('resolver-cache.offered-lookups');
-
-/**
- * Lookups of root fields the operation cache already made, in its own store round trip, keyed by
- * the fields' base keys (`fieldBaseKey`): a root field with one of these uses it instead of asking
- * the store again. A lookup is as good a moment before execution as at the field's start.
- */
-export function offerLookups(context: object, lookups: ReadonlyMap<string, LookupResult>): void {
-  (context as Record<symbol, unknown>)[OFFERED] = lookups;
-}
-
-function offeredLookup(context: object, key: string): LookupResult | undefined {
-  return (context as Record<symbol, ReadonlyMap<string, LookupResult> | undefined>)[OFFERED]?.get(key);
-}
-
 /**
  * A lookup at generations no lower than `floors`: a store that answered below a floor (one that
  * ignores floors, or an offered lookup older than a raise) gets its generations raised and its
@@ -111,7 +73,7 @@ function pathOf(path: ResponsePath | undefined): string {
  * stores the serialized value under the generations it read before computing. Store failures
  * degrade to misses; errors are never cached; mutation fields are never wrapped.
  */
-export class ResolverCache<TContext extends object> {
+export class ResolverCache<TContext extends CacheContext> {
   private readonly store: CacheStore;
   private readonly policy: CachePolicy<TContext>;
   private readonly hooks: CacheHooks;
@@ -183,14 +145,14 @@ export class ResolverCache<TContext extends object> {
   /**
    * Adds `extensions.cache` (one report per cached field of the operation) to responses. The
    * listener is one object for every request that may resolve a cached field (others get none),
-   * and a request that resolves none allocates nothing: its reports are created on the context by
-   * the first cached field.
+   * and a request that resolves none allocates nothing: its reports are created in the request's
+   * cache state (request-state.ts) by the first cached field.
    */
   apolloPlugin(): ApolloServerPlugin<TContext> {
     const listener: GraphQLRequestListener<TContext> = {
       willSendResponse: ({ contextValue, response }) => {
-        const reports = reportsOf(contextValue);
-        if (reports !== undefined && response.body.kind === 'single') {
+        const reports = contextValue.cacheState?.reports;
+        if (reports != null && response.body.kind === 'single') {
           const result = response.body.singleResult;
           result.extensions = { ...result.extensions, cache: reports };
         }
@@ -303,9 +265,9 @@ export class ResolverCache<TContext extends object> {
 
   private report(context: TContext, info: GraphQLResolveInfo, cached: CachedField<TContext>, outcome: CacheOutcome): void {
     const report = toReport(pathOf(info.path), cached.coordinate, cached.typeName, outcome);
-    const reports = reportsOf(context);
-    if (reports === undefined) (context as Record<symbol, unknown>)[REPORTS] = [report];
-    else reports.push(report);
+    const state = cacheStateOf(context);
+    if (state.reports === null) state.reports = [report];
+    else state.reports.push(report);
     const event = { coordinate: cached.coordinate, typeName: cached.typeName };
     switch (outcome.kind) {
       case 'hit':
@@ -352,7 +314,7 @@ export class ResolverCache<TContext extends object> {
       const key = baseKey(cached.coordinate, identity.args, tag, this.digests);
       const facts = cached.dependsOn.map((k) => factName(k, tag));
       const floors = this.floors.floorsOf(facts);
-      const offered = info.path.prev === undefined ? offeredLookup(context, key) : undefined;
+      const offered = info.path.prev === undefined ? context.cacheState?.offeredLookups?.get(key) : undefined;
       const looked = offered !== undefined ? offered : await this.safeLookup(cached, tag, facts, key, floors);
       // The floors again, after the store's round trip: an announcement that arrived meanwhile
       // (a write the store had not heard of) still keeps this read from the entry before it.
@@ -366,7 +328,7 @@ export class ResolverCache<TContext extends object> {
       // computation started before an invalidation this process knows of is never joined by a
       // reader that comes after it, and it stores where no one will look.
       const flightKey = `${tag}\n${key}\n${(found ? found.generations : this.floors.floorsOf(facts)).join('.')}`;
-      const store = found !== null && !(info.path.prev === undefined && storedWhole(context));
+      const store = found !== null && !(info.path.prev === undefined && context.cacheState?.storedWhole === true);
       const { leader, result } = this.flights.run(flightKey, async () => {
         const value: unknown = (await resolve(source, args, context, info)) ?? null;
         this.hooks.onCompute?.({ coordinate: cached.coordinate, typeName: cached.typeName });
