@@ -11,7 +11,9 @@ import type { CacheHooks, FieldReport } from './outcome';
 import { factName } from './policy';
 import { cacheStateOf, type CacheContext } from './request-state';
 import { MAX_REMEMBERED_QUERY_CHARS, type CachedField, type ResolverCache } from './resolver-cache';
-import type { CacheStore, LookupResult } from './store/cache-store';
+import {
+  assertNever, lookupResult, type CacheEntry, type CacheStore, type LookupBytesOutcome, type LookupBytesRequest, type LookupResult,
+} from './store/cache-store';
 import { systemNow, type Now } from './clock';
 
 /**
@@ -146,6 +148,8 @@ export class OperationCache<TContext extends CacheContext> {
   private readonly hooks: CacheHooks;
   private readonly now: Now;
   private readonly onServed: ((outcome: 'hit' | 'miss') => void) | undefined;
+  /** The store's lookupBytes capability, or lookup with the value encoded (a store without it). */
+  private readonly readBytes: (request: LookupBytesRequest) => Promise<LookupBytesOutcome>;
   private readonly digests = new KeyDigests();
   /**
    * Entries written lately (key and generations), each for FILL_MEMORY_MS of the cache's clock,
@@ -163,6 +167,7 @@ export class OperationCache<TContext extends CacheContext> {
     this.hooks = options.hooks ?? {};
     this.now = options.now ?? systemNow;
     this.onServed = options.onServed;
+    this.readBytes = store.lookupBytes ? store.lookupBytes.bind(store) : (request) => lookupAsBytes(store, request);
     // ttlResolution 0: every check asks the clock (lru-cache would otherwise reuse a reading for a
     // millisecond of real time, which a test clock's move would not end).
     this.recentFills = new LRUCache<string, true>({ max: MAX_RECENT_FILLS, ttl: FILL_MEMORY_MS, ttlResolution: 0, perf: { now: this.now } });
@@ -246,37 +251,51 @@ export class OperationCache<TContext extends CacheContext> {
     let fieldKeys: string[] | undefined;
     const keysOfFields = (): string[] => (fieldKeys ??= plan.fields.map((f) => this.fieldCache.fieldBaseKey(f.cached, identities[f.responseKey]!, scope)));
     const alongside = () => plan.fields.map((f, i) => ({ baseKey: keysOfFields()[i]!, factIndexes: f.factIndexes }));
-    let found;
+    let found: LookupBytesOutcome;
     try {
-      found = await this.store.lookupBytes({ tag, facts, baseKey, floors, ttlSeconds: plan.ttlSeconds, alongside });
+      found = await this.readBytes({ tag, facts, baseKey, floors, ttlSeconds: plan.ttlSeconds, alongside });
     } catch {
-      return PROCEED;
+      return PROCEED; // a bare adapter that failed: as unavailable
     }
-    // No generations: the store is unavailable. Below a floor: a store that ignored the floors,
-    // whose entry was stored before a commit this process knows of; the fields look up alone.
-    // The floors are read again after the round trip: an announcement that arrived meanwhile counts.
+    if (found.kind === 'unavailable') return PROCEED;
+    // Below a floor: a store that ignored the floors, whose entry was stored before a commit this
+    // process knows of; the fields look up alone. The floors are read again after the round trip:
+    // an announcement that arrived meanwhile counts.
     const floorsNow = floorsKnown.floorsOf(facts);
-    if (found.generations.length !== facts.length || found.generations.some((g, i) => g < floorsNow[i]!)) return PROCEED;
-    const entry = found.entry;
-    // The stored value is `{"data":…}`; anything else was not written here and is refilled.
-    if (entry !== null && entry.bytes.length > 1 && entry.bytes[entry.bytes.length - 1] === CLOSING_BRACE) {
-      const stored = entry.bytes;
-      const ageSeconds = Math.max(0, Math.floor((this.now() - entry.storedAt) / 1000));
-      for (const f of plan.fields) this.hooks.onHit?.({ coordinate: f.cached.coordinate, typeName: f.cached.typeName, ageSeconds });
-      // The extensions are spliced in; the data is sent as stored, never decoded.
-      const head = stored.subarray(0, stored.length - 1);
-      const tail = tailOf(plan, ageSeconds);
-      this.onServed?.('hit');
-      return { kind: 'hit', chunks: [head, tail], byteLength: head.length + tail.length, entryKey: `${tag}\n${baseKey}`, head, tail };
+    if (found.generations.some((g, i) => g < floorsNow[i]!)) return PROCEED;
+    // The root fields' entries read alongside, on a miss of a store that read them.
+    let read: readonly (CacheEntry | null)[] | undefined;
+    switch (found.kind) {
+      case 'hit': {
+        const stored = found.entry.bytes;
+        // The stored value is `{"data":…}`; anything else was not written here and is refilled.
+        if (stored.length > 1 && stored[stored.length - 1] === CLOSING_BRACE) {
+          const ageSeconds = Math.max(0, Math.floor((this.now() - found.entry.storedAt) / 1000));
+          for (const f of plan.fields) this.hooks.onHit?.({ coordinate: f.cached.coordinate, typeName: f.cached.typeName, ageSeconds });
+          // The extensions are spliced in; the data is sent as stored, never decoded.
+          const head = stored.subarray(0, stored.length - 1);
+          const tail = tailOf(plan, ageSeconds);
+          this.onServed?.('hit');
+          return { kind: 'hit', chunks: [head, tail], byteLength: head.length + tail.length, entryKey: `${tag}\n${baseKey}`, head, tail };
+        }
+        break;
+      }
+      case 'miss': {
+        read = found.alongside;
+        break;
+      }
+      default:
+        return assertNever(found);
     }
     const fieldLookups = new Map<string, LookupResult>();
-    // A store that did not read them (RedisStore without local copies) leaves the fields to look
-    // up for themselves.
-    if (found.alongside !== undefined) {
+    // A store that did not read them (RedisStore without local copies, a store without
+    // lookupBytes) leaves the fields to look up for themselves.
+    if (read !== undefined) {
       const generations = found.generations;
+      const entries = read;
       const keys = keysOfFields();
       plan.fields.forEach((f, i) => {
-        fieldLookups.set(keys[i]!, { generations: f.factIndexes.map((k) => generations[k]!), entry: found.alongside?.[i] ?? null });
+        fieldLookups.set(keys[i]!, lookupResult(f.factIndexes.map((k) => generations[k]!), entries[i] ?? null));
       });
     }
     // The miss, in the request's cache state (request-state.ts): a holder the context declares,
@@ -408,6 +427,20 @@ export class OperationCache<TContext extends CacheContext> {
       ttlSeconds: Math.min(...fields.map((f) => f.cached.ttlSeconds)),
       lastTail: null,
     };
+  }
+}
+
+/** lookupBytes for a store without the capability: its lookup, the value encoded; nothing read alongside. */
+async function lookupAsBytes(store: CacheStore, request: LookupBytesRequest): Promise<LookupBytesOutcome> {
+  const found = await store.lookup(request);
+  switch (found.kind) {
+    case 'hit':
+      return { kind: 'hit', generations: found.generations, entry: { bytes: Buffer.from(found.entry.value, 'utf8'), storedAt: found.entry.storedAt } };
+    case 'miss':
+    case 'unavailable':
+      return found;
+    default:
+      return assertNever(found);
   }
 }
 

@@ -11,7 +11,8 @@ import { toReport, type CacheHooks, type CacheOutcome } from './outcome';
 import { factName, type CachePolicy, type FieldPolicy } from './policy';
 import { cacheStateOf, type CacheContext } from './request-state';
 import { SingleFlight } from './single-flight';
-import type { CacheStore, LookupResult } from './store/cache-store';
+import { assertNever, type CacheStore, type LookupResult, type WriteOutcome } from './store/cache-store';
+import { StoreUnavailableError } from './store/resilient-store';
 import { systemNow, type Now } from './clock';
 
 export interface ResolverCacheOptions<TContext> {
@@ -56,7 +57,7 @@ export const MAX_REMEMBERED_QUERY_CHARS = 16_384;
  */
 function atFloors(found: LookupResult, floors: readonly number[]): LookupResult {
   if (found.generations.every((generation, i) => generation >= (floors[i] ?? 0))) return found;
-  return { generations: found.generations.map((generation, i) => Math.max(generation, floors[i] ?? 0)), entry: null };
+  return { kind: 'miss', generations: found.generations.map((generation, i) => Math.max(generation, floors[i] ?? 0)), entry: null };
 }
 
 function pathOf(path: ResponsePath | undefined): string {
@@ -183,12 +184,20 @@ export class ResolverCache<TContext extends CacheContext> {
     this.floors.raise(generations);
     const facts = Object.keys(generations);
     if (facts.length === 0) return 'raised';
+    // The caller decides what an unraised store means (the server waits for the announcement).
+    let raised: WriteOutcome;
     try {
-      await this.store.raise({ tag: scope, facts, generations: facts.map((fact) => generations[fact]!) });
-      return 'raised';
+      raised = await this.store.raise({ tag: scope, facts, generations: facts.map((fact) => generations[fact]!) });
     } catch {
-      // The caller decides what an unraised store means (the server waits for the announcement).
-      return 'unavailable';
+      return 'unavailable'; // a bare adapter that failed
+    }
+    switch (raised.kind) {
+      case 'written':
+        return 'raised';
+      case 'unavailable':
+        return 'unavailable';
+      default:
+        return assertNever(raised);
     }
   }
 
@@ -196,7 +205,8 @@ export class ResolverCache<TContext extends CacheContext> {
    * Write-through: computes the value of `coordinate` for a known identity and stores it under the
    * current generations, so the next read is a hit. Used after a write, once its facts are bumped,
    * and by scheduled warming. Resolves to what happened: `stored` (computed and handed to the
-   * store), or why nothing was computed: the floors are not synced, or the store gave no generations.
+   * store), or why nothing was stored: the floors are not synced, or the store could not answer
+   * the lookup (nothing computed) or the write.
    */
   async warm(coordinate: string, scope: string, args: Readonly<Record<string, unknown>>, compute: () => Promise<unknown>): Promise<'stored' | 'unsynced' | 'unavailable'> {
     const cached = this.fields.get(coordinate);
@@ -206,13 +216,13 @@ export class ResolverCache<TContext extends CacheContext> {
     if (!this.floors.isSynced) return 'unsynced';
     const startedAt = this.now();
     const found = await this.store.lookup({ tag: scope, facts, baseKey: key, floors: this.floors.floorsOf(facts) });
-    // Without generations the store is unavailable: nothing to warm, reads will be misses anyway.
-    if (found.generations.length !== facts.length) return 'unavailable';
+    // The store unavailable: nothing to warm, reads will be misses anyway.
+    if (found.kind === 'unavailable') return 'unavailable';
     const generations = found.generations;
     const value = JSON.stringify((await compute()) ?? null);
     this.hooks.onCompute?.({ coordinate, typeName: cached.typeName });
-    await this.store.put({ tag: scope, baseKey: key, generations, value, ttlSeconds: cached.ttlSeconds, storedAt: startedAt });
-    return 'stored';
+    const written = await this.store.put({ tag: scope, baseKey: key, generations, value, ttlSeconds: cached.ttlSeconds, storedAt: startedAt });
+    return written.kind === 'written' ? 'stored' : 'unavailable';
   }
 
   private collect(schema: GraphQLSchema) {
@@ -283,15 +293,22 @@ export class ResolverCache<TContext extends CacheContext> {
   }
 
   /**
-   * The lookup, or null when the store could not answer (it threw, or gave no generations). A
-   * store that answers with a generation below its floor is not trusted with the entry.
+   * The lookup, or null when the store could not answer (unavailable, or it threw). A store that
+   * answers with a generation below its floor is not trusted with the entry.
    */
   private async safeLookup(cached: CachedField<TContext>, tag: string, facts: string[], key: string, floors: readonly number[]): Promise<LookupResult | null> {
     try {
       const found = await this.store.lookup({ tag, facts, baseKey: key, floors });
-      if (found.generations.length === facts.length) return atFloors(found, floors);
-      this.hooks.onError?.({ coordinate: cached.coordinate, typeName: cached.typeName, operation: 'lookup', error: new Error('store unavailable') });
-      return null;
+      switch (found.kind) {
+        case 'hit':
+        case 'miss':
+          return atFloors(found, floors);
+        case 'unavailable':
+          this.hooks.onError?.({ coordinate: cached.coordinate, typeName: cached.typeName, operation: 'lookup', error: new StoreUnavailableError(found.reason) });
+          return null;
+        default:
+          return assertNever(found);
+      }
     } catch (error) {
       this.hooks.onError?.({ coordinate: cached.coordinate, typeName: cached.typeName, operation: 'lookup', error });
       return null;
@@ -354,7 +371,10 @@ export class ResolverCache<TContext extends CacheContext> {
 
   private async safePut(cached: CachedField<TContext>, request: Parameters<CacheStore['put']>[0]): Promise<void> {
     try {
-      await this.store.put(request);
+      const written = await this.store.put(request);
+      if (written.kind === 'unavailable') {
+        this.hooks.onError?.({ coordinate: cached.coordinate, typeName: cached.typeName, operation: 'put', error: new StoreUnavailableError(written.reason) });
+      }
     } catch (error) {
       this.hooks.onError?.({ coordinate: cached.coordinate, typeName: cached.typeName, operation: 'put', error });
     }

@@ -286,6 +286,27 @@ describe('ResolverCache on a toy schema', () => {
     expect(await operations.serve(request, { user: 'u2', allowed: [] })).toEqual({ kind: 'proceed' });
   });
 
+  it('serves whole operations from a store with only the required port: lookupBytes is a capability, not a requirement', async () => {
+    const memory = new MemoryStore();
+    const portOnly: CacheStore = { lookup: (r) => memory.lookup(r), put: (r) => memory.put(r), raise: (r) => memory.raise(r), close: () => memory.close() };
+    const world: World = { readings: new Map(), computations: 0, gate: null, failNext: false };
+    const { cache, now } = setup({ store: portOnly });
+    const schema = cache.apply(toySchema(world));
+    const operations = new OperationCache<Ctx>(schema, cache, portOnly, { now });
+    const server = new ApolloServer<Ctx>({ schema, plugins: [cache.apolloPlugin(), operations.apolloPlugin()] });
+    const request = { query: WEATHER, variables: { city: 'Lisbon' } };
+    const first: Ctx = { user: 'u1', allowed: ['Lisbon'] };
+    expect(await operations.serve(request, first)).toEqual({ kind: 'proceed' });
+    const response = await server.executeOperation(request, { contextValue: first });
+    if (response.body.kind !== 'single') throw new Error('incremental delivery not expected');
+    operations.fill(first, JSON.stringify(response.body.singleResult));
+    await Promise.resolve();
+    const served = await operations.serve(request, { user: 'u1', allowed: ['Lisbon'] });
+    if (served.kind !== 'hit') throw new Error(`expected a hit, got ${served.kind}`);
+    expect(JSON.parse(Buffer.concat(served.chunks).toString('utf8')).data).toEqual(response.body.singleResult.data);
+    expect(world.computations).toBe(1);
+  });
+
   it('remembers operation plans by text up to maxPlans, the least recently used going first', () => {
     const { cache } = setup();
     const operations = new OperationCache<Ctx>(cache.apply(buildSchema(SDL)), cache, new MemoryStore(), { maxPlans: 2 });
@@ -304,7 +325,10 @@ describe('ResolverCache on a toy schema', () => {
     let puts = 0;
     const memory = new MemoryStore();
     // Puts are counted and dropped, so every lookup is a miss that fills.
-    const dropping: CacheStore = { ...bind(memory), put: () => Promise.resolve(void (puts += 1)) };
+    const dropping: CacheStore = { ...bind(memory), put: () => {
+      puts += 1;
+      return Promise.resolve({ kind: 'written' as const });
+    } };
     const { cache, advance, now } = setup({ store: dropping });
     const schema = cache.apply(buildSchema(SDL));
     const operations = new OperationCache<Ctx>(schema, cache, dropping, { now });
@@ -362,10 +386,10 @@ describe('ResolverCache on a toy schema', () => {
 function bind(store: CacheStore): CacheStore {
   return {
     lookup: (r) => store.lookup(r),
-    lookupBytes: (r) => store.lookupBytes(r),
+    lookupBytes: store.lookupBytes && ((r) => store.lookupBytes!(r)),
     put: (r) => store.put(r),
     raise: (r) => store.raise(r),
-    ttlMs: (r) => store.ttlMs(r),
+    ttlMs: store.ttlMs && ((r) => store.ttlMs!(r)),
     close: () => store.close(),
   };
 }
