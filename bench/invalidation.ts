@@ -37,7 +37,7 @@ export async function measureInvalidation(sizes: readonly number[], log: (line: 
       const started = performance.now();
       const { generations } = await fillStore.lookup({ tag, facts, baseKey: 'probe' });
       for (let from = 0; from < entries; from += BATCH) {
-        const batch: Promise<void>[] = [];
+        const batch: Promise<unknown>[] = [];
         for (let i = from; i < Math.min(entries, from + BATCH); i++) {
           batch.push(fillStore.put({ tag, baseKey: `entry-${i}`, generations, value: VALUE, ttlSeconds: TTL_SECONDS, storedAt: Date.now() }));
         }

@@ -1,4 +1,5 @@
 import { Unauthenticated } from '../domain/errors';
+import type { CacheRequestState } from '../resolver-cache';
 import type { Actor } from '../services/access';
 import type { Loaders, ServiceDeps } from '../services/deps';
 
@@ -11,6 +12,8 @@ export interface Context {
   readonly authError: string | null;
   readonly loaders: Loaders;
   readonly services: ServiceDeps;
+  /** The cache plugin's state for this request (request-state.ts), created by the cache when it needs one. */
+  cacheState?: CacheRequestState;
 }
 
 export function requireActor(ctx: Context): Actor {

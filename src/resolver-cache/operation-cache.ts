@@ -9,8 +9,11 @@ import { canonicalJson } from '../shared/canonical-json';
 import { KeyDigests } from './cache-key';
 import type { CacheHooks, FieldReport } from './outcome';
 import { factName } from './policy';
-import { markStoredWhole, MAX_REMEMBERED_QUERY_CHARS, offerLookups, type CachedField, type ResolverCache } from './resolver-cache';
-import type { CacheStore, LookupResult } from './store/cache-store';
+import { cacheStateOf, type CacheContext } from './request-state';
+import { MAX_REMEMBERED_QUERY_CHARS, type CachedField, type ResolverCache } from './resolver-cache';
+import {
+  assertNever, lookupResult, type CacheEntry, type CacheStore, type LookupBytesOutcome, type LookupBytesRequest, type LookupResult,
+} from './store/cache-store';
 import { systemNow, type Now } from './clock';
 
 /**
@@ -72,17 +75,6 @@ interface Prepared<TContext> extends PreparedOperation {
   readonly plan: Plan<TContext>;
 }
 
-/** A miss to fill once the operation has executed. */
-export interface MissTicket {
-  readonly tag: string;
-  readonly baseKey: string;
-  readonly generations: readonly number[];
-  readonly ttlSeconds: number;
-  readonly startedAt: number;
-  /** The root fields' own lookups, made in the same round trip (by base key). */
-  readonly fieldLookups: ReadonlyMap<string, LookupResult>;
-}
-
 /**
  * A hit is the response body as chunks to write in order: the stored bytes of `{"data":…}` without
  * their closing brace (a view, not a copy), then `,"extensions":{…}}` and a newline. The two are
@@ -91,16 +83,24 @@ export interface MissTicket {
  * with the age. The key names the operation, not the version: a new entry after an invalidation
  * has the same key, so such a form must be checked against `head` before it is served.
  */
-export type OperationLookup =
-  | {
-    readonly kind: 'hit';
-    readonly chunks: readonly Buffer[];
-    readonly byteLength: number;
-    readonly entryKey: string;
-    readonly head: Buffer;
-    readonly tail: Buffer;
-  }
-  | { readonly kind: 'miss'; readonly ticket: MissTicket };
+export interface OperationHit {
+  readonly kind: 'hit';
+  readonly chunks: readonly Buffer[];
+  readonly byteLength: number;
+  readonly entryKey: string;
+  readonly head: Buffer;
+  readonly tail: Buffer;
+}
+
+/**
+ * What `serve` answers: a hit to send as it is (Apollo never runs), or proceed to execution. On a
+ * proceed that was a miss the request's cache state holds the miss, which the plugin and `fill`
+ * complete; any other proceed (not an operation the cache answers, a policy refusal, the store
+ * unavailable, the floors unsynced) leaves nothing behind.
+ */
+export type OperationServe = OperationHit | { readonly kind: 'proceed' };
+
+const PROCEED: OperationServe = { kind: 'proceed' };
 
 const CLOSING_BRACE = 0x7d;
 
@@ -110,18 +110,8 @@ export interface OperationCacheOptions {
   readonly hooks?: CacheHooks;
   /** The plugin's clock (clock.ts): entry ages, the memory of recent fills. */
   readonly now?: Now;
-}
-
-const MISS_TICKET = Symbol('operation-cache.miss-ticket');
-
-/** An expected miss: its ticket, and the response once the plugin has found it storable. */
-interface PendingFill {
-  readonly ticket: MissTicket;
-  result: FormattedExecutionResult | null;
-}
-
-function pendingOf(context: object): PendingFill | undefined {
-  return (context as Record<symbol, PendingFill | undefined>)[MISS_TICKET];
+  /** Told of each operation `serve` answered from the store (hit) or expects to fill (miss): metrics. */
+  readonly onServed?: (outcome: 'hit' | 'miss') => void;
 }
 
 const DATA_PREFIX = '{"data":';
@@ -147,7 +137,7 @@ const MAX_RECENT_FILLS = 10_000;
 /** Operation names remembered per document (its operations, and a few it does not define). */
 const MAX_NAMES_PER_DOCUMENT = 16;
 
-export class OperationCache<TContext extends object> {
+export class OperationCache<TContext extends CacheContext> {
   /** Plans by query text (an LRU), then by operation name ('' for none): no key is built per request. */
   private readonly plans: LRUCache<string, Map<string, Plan<TContext> | null>>;
   /**
@@ -157,6 +147,9 @@ export class OperationCache<TContext extends object> {
   private readonly plansByDocument = new WeakMap<DocumentNode, Map<string, Plan<TContext> | null>>();
   private readonly hooks: CacheHooks;
   private readonly now: Now;
+  private readonly onServed: ((outcome: 'hit' | 'miss') => void) | undefined;
+  /** The store's lookupBytes capability, or lookup with the value encoded (a store without it). */
+  private readonly readBytes: (request: LookupBytesRequest) => Promise<LookupBytesOutcome>;
   private readonly digests = new KeyDigests();
   /**
    * Entries written lately (key and generations), each for FILL_MEMORY_MS of the cache's clock,
@@ -173,15 +166,34 @@ export class OperationCache<TContext extends object> {
     this.plans = new LRUCache({ max: options.maxPlans ?? 1_000 });
     this.hooks = options.hooks ?? {};
     this.now = options.now ?? systemNow;
+    this.onServed = options.onServed;
+    this.readBytes = store.lookupBytes ? store.lookupBytes.bind(store) : (request) => lookupAsBytes(store, request);
     // ttlResolution 0: every check asks the clock (lru-cache would otherwise reuse a reading for a
     // millisecond of real time, which a test clock's move would not end).
     this.recentFills = new LRUCache<string, true>({ max: MAX_RECENT_FILLS, ttl: FILL_MEMORY_MS, ttlResolution: 0, perf: { now: this.now } });
   }
 
   /**
-   * The operation's plan, or null when the operation cache cannot answer it (not a query whose
-   * root fields are all cached, or not valid): synchronous, and after the first time for a
-   * document one map lookup, so a request the cache has nothing to do with pays nothing more.
+   * The operation cache's one entry point, called once per request after the server's own checks
+   * (the same gate as Apollo's path) and before execution. Answers `hit`, the response body to send
+   * as it is, or `proceed`: execute the request normally. A miss proceeds with the request's cache
+   * state holding it: the root fields' entries read in the same round trip are offered to
+   * execution, the plugin (`apolloPlugin`) notes whether the response may be stored, and `fill`
+   * stores the body the server sent.
+   *
+   * Synchronous (a `proceed` at once, one map lookup after a document's first request) for an
+   * operation the cache cannot answer: such a request awaits nothing more. `document` is the
+   * request's document as the server parsed and validated it (see `prepare`).
+   */
+  serve(request: OperationRequest, context: TContext, document?: DocumentNode): OperationServe | Promise<OperationServe> {
+    const plan = this.planFor(request, document);
+    return plan === null ? PROCEED : this.lookup(request, plan, context);
+  }
+
+  /**
+   * Whether `serve` may answer the operation from the store: its plan, or null when the operation
+   * cache cannot answer it (not a query whose root fields are all cached, or not valid). After
+   * the first time for a document, one map lookup.
    *
    * `document` is the request's document as the caller parsed and validated it against the schema
    * (the same object for every request of the same text, as a server that remembers documents
@@ -190,21 +202,24 @@ export class OperationCache<TContext extends object> {
    * characters are not planned.
    */
   prepare(request: OperationRequest, document?: DocumentNode): PreparedOperation | null {
-    const plan = document ? this.planOf(request, document) : this.planFor(request);
+    const plan = this.planFor(request, document);
     if (!plan) return null;
     const prepared: Prepared<TContext> = { request, plan };
     return prepared;
   }
 
+  private planFor(request: OperationRequest, document: DocumentNode | undefined): Plan<TContext> | null {
+    return document ? this.planOfDocument(request, document) : this.planOfText(request);
+  }
+
   /**
-   * Identifies a prepared operation and looks it up: a hit with the bytes to send, a miss ticket
-   * to fill after execution, or null when the store cannot answer or the policy refuses (the
-   * normal path then produces the right error).
+   * Identifies a planned operation and looks it up: a hit with the bytes to send; a miss, marked
+   * in the request's cache state to fill after execution; or proceed alone when the store cannot
+   * answer or the policy refuses (execution then produces the right error).
    */
-  async lookup(prepared: PreparedOperation, context: TContext): Promise<OperationLookup | null> {
-    const { request, plan } = prepared as Prepared<TContext>;
+  private async lookup(request: OperationRequest, plan: Plan<TContext>, context: TContext): Promise<OperationServe> {
     const coerced = getVariableValues(this.schema, plan.variableDefinitions, { ...request.variables });
-    if (coerced.errors) return null;
+    if (coerced.errors) return PROCEED;
     const startedAt = this.now();
     let tag: string | null = null;
     const identities: Record<string, Readonly<Record<string, unknown>>> = {};
@@ -213,16 +228,16 @@ export class OperationCache<TContext extends object> {
       try {
         identity = await field.cached.policy.identify(getArgumentValues(field.definition, field.node, coerced.coerced), context);
       } catch {
-        return null;
+        return PROCEED;
       }
-      if (identity.kind !== 'cache' || (tag !== null && identity.scope !== tag)) return null;
+      if (identity.kind !== 'cache' || (tag !== null && identity.scope !== tag)) return PROCEED;
       tag = identity.scope;
       identities[field.responseKey] = identity.args;
     }
-    if (tag === null) return null;
+    if (tag === null) return PROCEED;
     // Floors not complete: the field cache bypasses the store, and so does this one.
     const floorsKnown = this.fieldCache.floors;
-    if (!floorsKnown.isSynced) return null;
+    if (!floorsKnown.isSynced) return PROCEED;
     const scope = tag;
     const facts = plan.kinds.map((k) => factName(k, scope));
     const floors = floorsKnown.floorsOf(facts);
@@ -236,52 +251,60 @@ export class OperationCache<TContext extends object> {
     let fieldKeys: string[] | undefined;
     const keysOfFields = (): string[] => (fieldKeys ??= plan.fields.map((f) => this.fieldCache.fieldBaseKey(f.cached, identities[f.responseKey]!, scope)));
     const alongside = () => plan.fields.map((f, i) => ({ baseKey: keysOfFields()[i]!, factIndexes: f.factIndexes }));
-    let found;
+    let found: LookupBytesOutcome;
     try {
-      found = await this.store.lookupBytes({ tag, facts, baseKey, floors, ttlSeconds: plan.ttlSeconds, alongside });
+      found = await this.readBytes({ tag, facts, baseKey, floors, ttlSeconds: plan.ttlSeconds, alongside });
     } catch {
-      return null;
+      return PROCEED; // a bare adapter that failed: as unavailable
     }
-    // No generations: the store is unavailable. Below a floor: a store that ignored the floors,
-    // whose entry was stored before a commit this process knows of; the fields look up alone.
-    // The floors are read again after the round trip: an announcement that arrived meanwhile counts.
+    if (found.kind === 'unavailable') return PROCEED;
+    // Below a floor: a store that ignored the floors, whose entry was stored before a commit this
+    // process knows of; the fields look up alone. The floors are read again after the round trip:
+    // an announcement that arrived meanwhile counts.
     const floorsNow = floorsKnown.floorsOf(facts);
-    if (found.generations.length !== facts.length || found.generations.some((g, i) => g < floorsNow[i]!)) return null;
-    const entry = found.entry;
-    // The stored value is `{"data":…}`; anything else was not written here and is refilled.
-    if (entry !== null && entry.bytes.length > 1 && entry.bytes[entry.bytes.length - 1] === CLOSING_BRACE) {
-      const stored = entry.bytes;
-      const ageSeconds = Math.max(0, Math.floor((this.now() - entry.storedAt) / 1000));
-      for (const f of plan.fields) this.hooks.onHit?.({ coordinate: f.cached.coordinate, typeName: f.cached.typeName, ageSeconds });
-      // The extensions are spliced in; the data is sent as stored, never decoded.
-      const head = stored.subarray(0, stored.length - 1);
-      const tail = tailOf(plan, ageSeconds);
-      return { kind: 'hit', chunks: [head, tail], byteLength: head.length + tail.length, entryKey: `${tag}\n${baseKey}`, head, tail };
+    if (found.generations.some((g, i) => g < floorsNow[i]!)) return PROCEED;
+    // The root fields' entries read alongside, on a miss of a store that read them.
+    let read: readonly (CacheEntry | null)[] | undefined;
+    switch (found.kind) {
+      case 'hit': {
+        const stored = found.entry.bytes;
+        // The stored value is `{"data":…}`; anything else was not written here and is refilled.
+        if (stored.length > 1 && stored[stored.length - 1] === CLOSING_BRACE) {
+          const ageSeconds = Math.max(0, Math.floor((this.now() - found.entry.storedAt) / 1000));
+          for (const f of plan.fields) this.hooks.onHit?.({ coordinate: f.cached.coordinate, typeName: f.cached.typeName, ageSeconds });
+          // The extensions are spliced in; the data is sent as stored, never decoded.
+          const head = stored.subarray(0, stored.length - 1);
+          const tail = tailOf(plan, ageSeconds);
+          this.onServed?.('hit');
+          return { kind: 'hit', chunks: [head, tail], byteLength: head.length + tail.length, entryKey: `${tag}\n${baseKey}`, head, tail };
+        }
+        break;
+      }
+      case 'miss': {
+        read = found.alongside;
+        break;
+      }
+      default:
+        return assertNever(found);
     }
     const fieldLookups = new Map<string, LookupResult>();
-    // A store that did not read them (RedisStore without local copies) leaves the fields to look
-    // up for themselves.
-    if (found.alongside !== undefined) {
+    // A store that did not read them (RedisStore without local copies, a store without
+    // lookupBytes) leaves the fields to look up for themselves.
+    if (read !== undefined) {
       const generations = found.generations;
+      const entries = read;
       const keys = keysOfFields();
       plan.fields.forEach((f, i) => {
-        fieldLookups.set(keys[i]!, { generations: f.factIndexes.map((k) => generations[k]!), entry: found.alongside?.[i] ?? null });
+        fieldLookups.set(keys[i]!, lookupResult(f.factIndexes.map((k) => generations[k]!), entries[i] ?? null));
       });
     }
-    return { kind: 'miss', ticket: { tag, baseKey, generations: found.generations, ttlSeconds: plan.ttlSeconds, startedAt, fieldLookups } };
-  }
-
-  /**
-   * Marks the request as a miss to fill once its response is serialized (see `fill`). The mark
-   * rides on the context under a symbol, not in a WeakMap keyed by it: Apollo hands plugins a
-   * shallow copy of the context object, which keeps own properties (symbols included) but not
-   * identity. It is a holder object, so what the plugin writes into it the server reads back.
-   */
-  expect(context: TContext, ticket: MissTicket): void {
-    const pending: PendingFill = { ticket, result: null };
-    (context as Record<symbol, unknown>)[MISS_TICKET] = pending;
-    markStoredWhole(context);
-    if (ticket.fieldLookups.size > 0) offerLookups(context, ticket.fieldLookups);
+    // The miss, in the request's cache state (request-state.ts): a holder the context declares,
+    // which Apollo's copy of the context shares, so what the plugin writes into it `fill` reads.
+    const state = cacheStateOf(context);
+    state.pendingFill = { ticket: { tag, baseKey, generations: found.generations, ttlSeconds: plan.ttlSeconds, startedAt, fieldLookups }, result: null };
+    if (fieldLookups.size > 0) state.offeredLookups = fieldLookups;
+    this.onServed?.('miss');
+    return PROCEED;
   }
 
   /**
@@ -293,7 +316,7 @@ export class OperationCache<TContext extends object> {
     // this plugin to call for them.
     const listener: GraphQLRequestListener<TContext> = {
       willSendResponse: ({ contextValue, response }) => {
-        const pending = pendingOf(contextValue);
+        const pending = contextValue.cacheState?.pendingFill;
         if (!pending || response.body.kind !== 'single') return Promise.resolve();
         const result = response.body.singleResult;
         if (!result.errors?.length && result.data != null) pending.result = result;
@@ -302,7 +325,7 @@ export class OperationCache<TContext extends object> {
     };
     const started = Promise.resolve(listener);
     const none = Promise.resolve();
-    return { requestDidStart: ({ contextValue }) => (pendingOf(contextValue) ? started : none) };
+    return { requestDidStart: ({ contextValue }) => (contextValue.cacheState?.pendingFill ? started : none) };
   }
 
   /**
@@ -312,7 +335,7 @@ export class OperationCache<TContext extends object> {
    * The server calls it with each body it has sent; a no-op for any other request.
    */
   fill(context: TContext, body: string): void {
-    const pending = pendingOf(context);
+    const pending = context.cacheState?.pendingFill;
     if (!pending?.result) return;
     const { ticket, result } = pending;
     pending.result = null;
@@ -330,7 +353,7 @@ export class OperationCache<TContext extends object> {
     return true;
   }
 
-  private planOf(request: OperationRequest, document: DocumentNode): Plan<TContext> | null {
+  private planOfDocument(request: OperationRequest, document: DocumentNode): Plan<TContext> | null {
     // As for text: a document this long is answered by execution (its fields are still cached).
     if (request.query.length > MAX_REMEMBERED_QUERY_CHARS) return null;
     const name = request.operationName ?? '';
@@ -347,7 +370,7 @@ export class OperationCache<TContext extends object> {
     return plan;
   }
 
-  private planFor(request: OperationRequest): Plan<TContext> | null {
+  private planOfText(request: OperationRequest): Plan<TContext> | null {
     // A document this long is not worth a plan; remembering it would let requests fill memory.
     if (request.query.length > MAX_REMEMBERED_QUERY_CHARS) return null;
     const name = request.operationName ?? '';
@@ -404,6 +427,20 @@ export class OperationCache<TContext extends object> {
       ttlSeconds: Math.min(...fields.map((f) => f.cached.ttlSeconds)),
       lastTail: null,
     };
+  }
+}
+
+/** lookupBytes for a store without the capability: its lookup, the value encoded; nothing read alongside. */
+async function lookupAsBytes(store: CacheStore, request: LookupBytesRequest): Promise<LookupBytesOutcome> {
+  const found = await store.lookup(request);
+  switch (found.kind) {
+    case 'hit':
+      return { kind: 'hit', generations: found.generations, entry: { bytes: Buffer.from(found.entry.value, 'utf8'), storedAt: found.entry.storedAt } };
+    case 'miss':
+    case 'unavailable':
+      return found;
+    default:
+      return assertNever(found);
   }
 }
 

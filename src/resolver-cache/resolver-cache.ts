@@ -7,10 +7,12 @@ import { LRUCache } from 'lru-cache';
 import { baseKey, KeyDigests } from './cache-key';
 import { cachedTtl } from './directive';
 import { GenerationFloors } from './generations';
-import { toReport, type CacheHooks, type CacheOutcome, type FieldReport } from './outcome';
+import { toReport, type CacheHooks, type CacheOutcome } from './outcome';
 import { factName, type CachePolicy, type FieldPolicy } from './policy';
+import { cacheStateOf, type CacheContext } from './request-state';
 import { SingleFlight } from './single-flight';
-import type { CacheStore, LookupResult } from './store/cache-store';
+import { assertNever, type CacheStore, type LookupResult, type WriteOutcome } from './store/cache-store';
+import { StoreUnavailableError } from './store/resilient-store';
 import { systemNow, type Now } from './clock';
 
 export interface ResolverCacheOptions<TContext> {
@@ -48,45 +50,6 @@ const MAX_REMEMBERED_DOCUMENTS = 1_000;
 /** Longer documents are scanned every time, never kept: the memory stays small whatever is sent. */
 export const MAX_REMEMBERED_QUERY_CHARS = 16_384;
 
-const STORED_WHOLE = Symbol('resolver-cache.response-stored-whole');
-/** The request's field reports, on its context (own property: Apollo's copy of the context keeps it). */
-const REPORTS = Symbol('resolver-cache.reports');
-
-function reportsOf(context: object): FieldReport[] | undefined {
-  return (context as Record<symbol, FieldReport[] | undefined>)[REPORTS];
-}
-
-/**
- * Marks a request whose whole response the operation cache will store (a miss it will fill),
- * under the facts of every root field and the shortest of their TTLs, keyed by their identities:
- * the root fields' own entries would store the same data a second time, so on such a miss they
- * are not written. Their lookups still happen (an entry written by warming or by another document
- * is served), and nested cached fields, if any, are stored as usual. A symbol property, not a
- * WeakSet: Apollo copies the context object it is given, own properties included.
- */
-export function markStoredWhole(context: object): void {
-  (context as Record<symbol, unknown>)[STORED_WHOLE] = true;
-}
-
-function storedWhole(context: object): boolean {
-  return (context as Record<symbol, unknown>)[STORED_WHOLE] === true;
-}
-
-const OFFERED = Symbol('resolver-cache.offered-lookups');
-
-/**
- * Lookups of root fields the operation cache already made, in its own store round trip, keyed by
- * the fields' base keys (`fieldBaseKey`): a root field with one of these uses it instead of asking
- * the store again. A lookup is as good a moment before execution as at the field's start.
- */
-export function offerLookups(context: object, lookups: ReadonlyMap<string, LookupResult>): void {
-  (context as Record<symbol, unknown>)[OFFERED] = lookups;
-}
-
-function offeredLookup(context: object, key: string): LookupResult | undefined {
-  return (context as Record<symbol, ReadonlyMap<string, LookupResult> | undefined>)[OFFERED]?.get(key);
-}
-
 /**
  * A lookup at generations no lower than `floors`: a store that answered below a floor (one that
  * ignores floors, or an offered lookup older than a raise) gets its generations raised and its
@@ -94,7 +57,7 @@ function offeredLookup(context: object, key: string): LookupResult | undefined {
  */
 function atFloors(found: LookupResult, floors: readonly number[]): LookupResult {
   if (found.generations.every((generation, i) => generation >= (floors[i] ?? 0))) return found;
-  return { generations: found.generations.map((generation, i) => Math.max(generation, floors[i] ?? 0)), entry: null };
+  return { kind: 'miss', generations: found.generations.map((generation, i) => Math.max(generation, floors[i] ?? 0)), entry: null };
 }
 
 function pathOf(path: ResponsePath | undefined): string {
@@ -111,7 +74,7 @@ function pathOf(path: ResponsePath | undefined): string {
  * stores the serialized value under the generations it read before computing. Store failures
  * degrade to misses; errors are never cached; mutation fields are never wrapped.
  */
-export class ResolverCache<TContext extends object> {
+export class ResolverCache<TContext extends CacheContext> {
   private readonly store: CacheStore;
   private readonly policy: CachePolicy<TContext>;
   private readonly hooks: CacheHooks;
@@ -183,14 +146,14 @@ export class ResolverCache<TContext extends object> {
   /**
    * Adds `extensions.cache` (one report per cached field of the operation) to responses. The
    * listener is one object for every request that may resolve a cached field (others get none),
-   * and a request that resolves none allocates nothing: its reports are created on the context by
-   * the first cached field.
+   * and a request that resolves none allocates nothing: its reports are created in the request's
+   * cache state (request-state.ts) by the first cached field.
    */
   apolloPlugin(): ApolloServerPlugin<TContext> {
     const listener: GraphQLRequestListener<TContext> = {
       willSendResponse: ({ contextValue, response }) => {
-        const reports = reportsOf(contextValue);
-        if (reports !== undefined && response.body.kind === 'single') {
+        const reports = contextValue.cacheState?.reports;
+        if (reports != null && response.body.kind === 'single') {
           const result = response.body.singleResult;
           result.extensions = { ...result.extensions, cache: reports };
         }
@@ -221,12 +184,20 @@ export class ResolverCache<TContext extends object> {
     this.floors.raise(generations);
     const facts = Object.keys(generations);
     if (facts.length === 0) return 'raised';
+    // The caller decides what an unraised store means (the server waits for the announcement).
+    let raised: WriteOutcome;
     try {
-      await this.store.raise({ tag: scope, facts, generations: facts.map((fact) => generations[fact]!) });
-      return 'raised';
+      raised = await this.store.raise({ tag: scope, facts, generations: facts.map((fact) => generations[fact]!) });
     } catch {
-      // The caller decides what an unraised store means (the server waits for the announcement).
-      return 'unavailable';
+      return 'unavailable'; // a bare adapter that failed
+    }
+    switch (raised.kind) {
+      case 'written':
+        return 'raised';
+      case 'unavailable':
+        return 'unavailable';
+      default:
+        return assertNever(raised);
     }
   }
 
@@ -234,7 +205,8 @@ export class ResolverCache<TContext extends object> {
    * Write-through: computes the value of `coordinate` for a known identity and stores it under the
    * current generations, so the next read is a hit. Used after a write, once its facts are bumped,
    * and by scheduled warming. Resolves to what happened: `stored` (computed and handed to the
-   * store), or why nothing was computed: the floors are not synced, or the store gave no generations.
+   * store), or why nothing was stored: the floors are not synced, or the store could not answer
+   * the lookup (nothing computed) or the write.
    */
   async warm(coordinate: string, scope: string, args: Readonly<Record<string, unknown>>, compute: () => Promise<unknown>): Promise<'stored' | 'unsynced' | 'unavailable'> {
     const cached = this.fields.get(coordinate);
@@ -244,13 +216,13 @@ export class ResolverCache<TContext extends object> {
     if (!this.floors.isSynced) return 'unsynced';
     const startedAt = this.now();
     const found = await this.store.lookup({ tag: scope, facts, baseKey: key, floors: this.floors.floorsOf(facts) });
-    // Without generations the store is unavailable: nothing to warm, reads will be misses anyway.
-    if (found.generations.length !== facts.length) return 'unavailable';
+    // The store unavailable: nothing to warm, reads will be misses anyway.
+    if (found.kind === 'unavailable') return 'unavailable';
     const generations = found.generations;
     const value = JSON.stringify((await compute()) ?? null);
     this.hooks.onCompute?.({ coordinate, typeName: cached.typeName });
-    await this.store.put({ tag: scope, baseKey: key, generations, value, ttlSeconds: cached.ttlSeconds, storedAt: startedAt });
-    return 'stored';
+    const written = await this.store.put({ tag: scope, baseKey: key, generations, value, ttlSeconds: cached.ttlSeconds, storedAt: startedAt });
+    return written.kind === 'written' ? 'stored' : 'unavailable';
   }
 
   private collect(schema: GraphQLSchema) {
@@ -303,9 +275,9 @@ export class ResolverCache<TContext extends object> {
 
   private report(context: TContext, info: GraphQLResolveInfo, cached: CachedField<TContext>, outcome: CacheOutcome): void {
     const report = toReport(pathOf(info.path), cached.coordinate, cached.typeName, outcome);
-    const reports = reportsOf(context);
-    if (reports === undefined) (context as Record<symbol, unknown>)[REPORTS] = [report];
-    else reports.push(report);
+    const state = cacheStateOf(context);
+    if (state.reports === null) state.reports = [report];
+    else state.reports.push(report);
     const event = { coordinate: cached.coordinate, typeName: cached.typeName };
     switch (outcome.kind) {
       case 'hit':
@@ -321,15 +293,22 @@ export class ResolverCache<TContext extends object> {
   }
 
   /**
-   * The lookup, or null when the store could not answer (it threw, or gave no generations). A
-   * store that answers with a generation below its floor is not trusted with the entry.
+   * The lookup, or null when the store could not answer (unavailable, or it threw). A store that
+   * answers with a generation below its floor is not trusted with the entry.
    */
   private async safeLookup(cached: CachedField<TContext>, tag: string, facts: string[], key: string, floors: readonly number[]): Promise<LookupResult | null> {
     try {
       const found = await this.store.lookup({ tag, facts, baseKey: key, floors });
-      if (found.generations.length === facts.length) return atFloors(found, floors);
-      this.hooks.onError?.({ coordinate: cached.coordinate, typeName: cached.typeName, operation: 'lookup', error: new Error('store unavailable') });
-      return null;
+      switch (found.kind) {
+        case 'hit':
+        case 'miss':
+          return atFloors(found, floors);
+        case 'unavailable':
+          this.hooks.onError?.({ coordinate: cached.coordinate, typeName: cached.typeName, operation: 'lookup', error: new StoreUnavailableError(found.reason) });
+          return null;
+        default:
+          return assertNever(found);
+      }
     } catch (error) {
       this.hooks.onError?.({ coordinate: cached.coordinate, typeName: cached.typeName, operation: 'lookup', error });
       return null;
@@ -352,7 +331,7 @@ export class ResolverCache<TContext extends object> {
       const key = baseKey(cached.coordinate, identity.args, tag, this.digests);
       const facts = cached.dependsOn.map((k) => factName(k, tag));
       const floors = this.floors.floorsOf(facts);
-      const offered = info.path.prev === undefined ? offeredLookup(context, key) : undefined;
+      const offered = info.path.prev === undefined ? context.cacheState?.offeredLookups?.get(key) : undefined;
       const looked = offered !== undefined ? offered : await this.safeLookup(cached, tag, facts, key, floors);
       // The floors again, after the store's round trip: an announcement that arrived meanwhile
       // (a write the store had not heard of) still keeps this read from the entry before it.
@@ -366,7 +345,7 @@ export class ResolverCache<TContext extends object> {
       // computation started before an invalidation this process knows of is never joined by a
       // reader that comes after it, and it stores where no one will look.
       const flightKey = `${tag}\n${key}\n${(found ? found.generations : this.floors.floorsOf(facts)).join('.')}`;
-      const store = found !== null && !(info.path.prev === undefined && storedWhole(context));
+      const store = found !== null && !(info.path.prev === undefined && context.cacheState?.storedWhole === true);
       const { leader, result } = this.flights.run(flightKey, async () => {
         const value: unknown = (await resolve(source, args, context, info)) ?? null;
         this.hooks.onCompute?.({ coordinate: cached.coordinate, typeName: cached.typeName });
@@ -392,7 +371,10 @@ export class ResolverCache<TContext extends object> {
 
   private async safePut(cached: CachedField<TContext>, request: Parameters<CacheStore['put']>[0]): Promise<void> {
     try {
-      await this.store.put(request);
+      const written = await this.store.put(request);
+      if (written.kind === 'unavailable') {
+        this.hooks.onError?.({ coordinate: cached.coordinate, typeName: cached.typeName, operation: 'put', error: new StoreUnavailableError(written.reason) });
+      }
     } catch (error) {
       this.hooks.onError?.({ coordinate: cached.coordinate, typeName: cached.typeName, operation: 'put', error });
     }

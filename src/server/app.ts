@@ -100,7 +100,7 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
   };
   // The cache wraps its fields once, here; with the cache disabled the schema is left as built.
   const schema = cache ? cache.apply(await buildGatewaySchema()) : await buildGatewaySchema();
-  const operations = cache && store && config.cache.operations ? new OperationCache<Context>(schema, cache, store, { hooks: cacheCounters.hooks, now }) : null;
+  const operations = cache && store && config.cache.operations ? new OperationCache<Context>(schema, cache, store, { hooks: cacheCounters.hooks, now, onServed: (outcome) => countOperation(metrics, outcome) }) : null;
   const warmer = cache && store ? new CacheWarmer({ cache, store, db, clock, logger, intervalSeconds: config.cache.warmIntervalSeconds }) : null;
   const compression = new ResponseCompression(config.compression);
   const metrics = new Metrics({ db, cache: cacheCounters, store: resilient, feed, warmer, compression: config.compression.enabled ? compression : null });
@@ -183,29 +183,8 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
     cors: createCorsHook(config.cors),
     metrics: () => metrics.render(),
     observe: metrics.observe,
-    serveCached: operations
-      ? (body, context, document) => {
-          const request = body as { query?: unknown; variables?: unknown; operationName?: unknown };
-          // Only what the gate admitted: its document, parsed and validated once, keys the plan.
-          if (typeof request.query !== 'string' || document === undefined) return null;
-          const prepared = operations.prepare({
-            query: request.query,
-            variables: typeof request.variables === 'object' ? (request.variables as Record<string, unknown> | null) : null,
-            operationName: typeof request.operationName === 'string' ? request.operationName : null,
-          }, document);
-          if (prepared === null) return null;
-          return operations.lookup(prepared, context).then((found) => {
-            if (found === null) return null;
-            if (found.kind === 'hit') {
-              metrics.operationHits += 1;
-              return found;
-            }
-            metrics.operationMisses += 1;
-            operations.expect(context, found.ticket);
-            return null;
-          });
-        }
-      : undefined,
+    // The operation cache's one entry point, after the gate: a hit to send, or proceed to Apollo.
+    serveCached: operations ? (request, context, document) => operations.serve(request, context, document) : undefined,
     responded: operations ? (context, body) => operations.fill(context, body) : undefined,
     ready: async () => {
       await db.raw('select 1');
@@ -252,4 +231,10 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
       if (ownsDb) await db.destroy();
     },
   };
+}
+
+/** Whole operations answered from the store, or expected to fill (metrics.ts). */
+function countOperation(metrics: Metrics, outcome: 'hit' | 'miss'): void {
+  if (outcome === 'hit') metrics.operationHits += 1;
+  else metrics.operationMisses += 1;
 }

@@ -70,7 +70,7 @@ export interface EncodedBody {
   readonly byteLength: number;
 }
 
-/** A stored response as the operation cache hands a hit over (see `OperationLookup`). */
+/** A stored response as the operation cache hands a hit over (see `OperationHit`). */
 export interface StoredHit {
   /** The entry's key (tag and base key): which operation it answers, not which version. */
   readonly entryKey: string;

@@ -30,12 +30,11 @@ export interface HttpDeps {
     check(request: GraphQLRequestParts, caller: Caller): GateVerdict | Promise<GateVerdict>;
   };
   /**
-   * The operation cache's hit path: given a parsed POST body, its context and the document the
-   * gate admitted, null at once when the cache cannot answer the operation, else a promise of the
-   * response body as chunks of bytes to write in order, or of null to execute normally (it may
-   * mark the context for filling).
+   * The operation cache (its `serve`): given a request the gate admitted, its context and its
+   * document, a hit (the response body as chunks of bytes to write in order) or proceed to Apollo;
+   * synchronous for an operation the cache cannot answer.
    */
-  readonly serveCached?: (body: unknown, context: Context, document: DocumentNode | undefined) => Promise<CachedBody | null> | null;
+  readonly serveCached?: (request: GraphQLRequestParts, context: Context, document: DocumentNode) => ServedBody | Promise<ServedBody>;
   /** Given each complete response body Apollo serialized, after it is sent (the operation cache fills its misses from it). */
   readonly responded?: (context: Context, body: string) => void;
   readonly maxBodyBytes?: number;
@@ -57,6 +56,9 @@ export interface RequestTrace {
   /** The body of an answer given before Apollo (the gate's refusals, 400, 413, 500): its error codes are counted. */
   refusedBody?: string;
 }
+
+/** What the operation cache answers: a body to send, or proceed to Apollo. */
+export type ServedBody = ({ readonly kind: 'hit' } & CachedBody) | { readonly kind: 'proceed' };
 
 export interface CachedBody {
   readonly chunks: readonly Buffer[];
@@ -172,11 +174,12 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
       trace.operationName = request.operationName;
     }
   }
-  // Synchronously null for an operation the cache cannot answer: such a request awaits nothing more.
-  const pending = deps.serveCached && typeof body === 'object' && body !== null ? deps.serveCached(body, context, document) : null;
-  if (pending !== null) {
-    const cached = await pending;
-    if (cached !== null) {
+  // POST only, as before: a GET goes to Apollo (its CSRF prevention). Synchronous for an
+  // operation the cache cannot answer: such a request awaits nothing more.
+  if (deps.serveCached && request && document && req.method === 'POST') {
+    const answer = deps.serveCached(request, context, document);
+    const cached = answer instanceof Promise ? await answer : answer;
+    if (cached.kind === 'hit') {
       // The stored bytes as they are (or their compressed form, kept): nothing decoded, copied or encoded again.
       const headers = { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId };
       if (trace) trace.cached = true;

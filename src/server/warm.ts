@@ -6,7 +6,7 @@ import type { Clock } from '../domain/dates';
 import type { Portfolio } from '../domain/types';
 import { SCHEDULED_WARMING, type WriteThrough } from '../graphql/cache-policy';
 import type { Context } from '../graphql/context';
-import { StoreUnavailableError, type CacheStore, type ResolverCache } from '../resolver-cache';
+import { assertNever, type CacheStore, type ResolverCache } from '../resolver-cache';
 import type { Logger } from './logger';
 
 /**
@@ -183,14 +183,19 @@ export class CacheWarmer {
     if (this.stopped) return { kind: 'skipped', reason: 'stopped' };
     if (!cache.floors.isSynced) return { kind: 'skipped', reason: 'unsynced' };
     if (store.acquireLock) {
-      try {
-        // Held a whole interval, never released (a run by hand without a schedule: one second,
-        // enough to keep instances asked together from both running).
-        const ttlMs = Math.max(1, intervalSeconds) * 1000;
-        if (!(await store.acquireLock({ name: WARM_LOCK, owner: this.owner, ttlMs }))) return { kind: 'skipped', reason: 'locked' };
-      } catch (error) {
-        if (error instanceof StoreUnavailableError) return { kind: 'skipped', reason: 'store-unavailable' };
-        throw error;
+      // Held a whole interval, never released (a run by hand without a schedule: one second,
+      // enough to keep instances asked together from both running).
+      const ttlMs = Math.max(1, intervalSeconds) * 1000;
+      const lock = await store.acquireLock({ name: WARM_LOCK, owner: this.owner, ttlMs });
+      switch (lock.kind) {
+        case 'acquired':
+          break;
+        case 'held':
+          return { kind: 'skipped', reason: 'locked' };
+        case 'unavailable':
+          return { kind: 'skipped', reason: 'store-unavailable' };
+        default:
+          return assertNever(lock);
       }
     }
     const started = performance.now();

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { BookDocument, MarkToMarketDocument } from '../../client/generated/graphql';
 import { dec } from '../../src/domain/decimal';
-import type { CacheStore, PutRequest } from '../../src/resolver-cache/store/cache-store';
+import type { CacheStore, PutRequest, WriteOutcome } from '../../src/resolver-cache/store/cache-store';
 import { RedisStore } from '../../src/resolver-cache/store/redis-store';
 import { ResilientStore } from '../../src/resolver-cache/store/resilient-store';
 import { dataOf, seedFund, type SeededFund } from '../e2e/harness';
@@ -21,14 +21,14 @@ class LatePutStore implements CacheStore {
   latePuts = 0;
   constructor(private readonly inner: CacheStore) {}
   lookup: CacheStore['lookup'] = (r) => this.inner.lookup(r);
-  lookupBytes: CacheStore['lookupBytes'] = (r) => this.inner.lookupBytes(r);
+  lookupBytes: CacheStore['lookupBytes'] = (r) => this.inner.lookupBytes!(r);
   raise: CacheStore['raise'] = (r) => this.inner.raise(r);
-  ttlMs: CacheStore['ttlMs'] = (r) => this.inner.ttlMs(r);
+  ttlMs: CacheStore['ttlMs'] = (r) => this.inner.ttlMs!(r);
   close: CacheStore['close'] = () => this.inner.close();
-  async put(request: PutRequest): Promise<void> {
+  async put(request: PutRequest): Promise<WriteOutcome> {
     this.latePuts += 1;
     await new Promise((resolve) => setTimeout(resolve, Math.random() * 150));
-    await this.inner.put(request);
+    return this.inner.put(request);
   }
 }
 

@@ -230,11 +230,11 @@ class CountingStore implements CacheStore {
   };
   lookupBytes: CacheStore['lookupBytes'] = (r) => {
     this.byteLookups += 1;
-    return this.inner.lookupBytes(r);
+    return this.inner.lookupBytes!(r);
   };
   put: CacheStore['put'] = (r) => this.inner.put(r);
   raise: CacheStore['raise'] = (r) => this.inner.raise(r);
-  ttlMs: CacheStore['ttlMs'] = (r) => this.inner.ttlMs(r);
+  ttlMs: CacheStore['ttlMs'] = (r) => this.inner.ttlMs!(r);
   close: CacheStore['close'] = () => this.inner.close();
 }
 

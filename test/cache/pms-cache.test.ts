@@ -118,8 +118,10 @@ describe('the resolver cache in the gateway, on Redis', () => {
     await gw.execute(fieldLevel(AttributionDocument), { portfolioId: own.code, period: 'MTD' }, token);
     await gw.execute(fieldLevel(MorningPackDocument), { portfolioId: own.code }, token);
     const ttlOf = async (coordinate: string, args: Record<string, unknown>, facts: readonly string[]) => {
-      const { generations } = await store.lookup({ tag: own.id, facts: facts.map((f) => `${f}:${own.id}`), baseKey: baseKey(coordinate, args, own.id) });
-      return store.ttlMs({ tag: own.id, baseKey: baseKey(coordinate, args, own.id), generations });
+      const found = await store.lookup({ tag: own.id, facts: facts.map((f) => `${f}:${own.id}`), baseKey: baseKey(coordinate, args, own.id) });
+      if (found.kind === 'unavailable') throw new Error(`store unavailable (${found.reason})`);
+      const generations = found.generations;
+      return store.ttlMs!({ tag: own.id, baseKey: baseKey(coordinate, args, own.id), generations });
     };
     expect(within(await ttlOf('Query.book', { asOf: DEMO_AS_OF }, TYPE_FACTS.Book), 30)).toBe(true);
     expect(within(await ttlOf('Query.riskLive', { asOf: DEMO_AS_OF }, TYPE_FACTS.RiskLive), 60)).toBe(true);

@@ -27,13 +27,13 @@ class PutCounting implements CacheStore {
   puts = 0;
   constructor(private readonly inner: CacheStore) {}
   lookup: CacheStore['lookup'] = (r) => this.inner.lookup(r);
-  lookupBytes: CacheStore['lookupBytes'] = (r) => this.inner.lookupBytes(r);
+  lookupBytes: CacheStore['lookupBytes'] = (r) => this.inner.lookupBytes!(r);
   put: CacheStore['put'] = (r) => {
     this.puts += 1;
     return this.inner.put(r);
   };
   raise: CacheStore['raise'] = (r) => this.inner.raise(r);
-  ttlMs: CacheStore['ttlMs'] = (r) => this.inner.ttlMs(r);
+  ttlMs: CacheStore['ttlMs'] = (r) => this.inner.ttlMs!(r);
   close: CacheStore['close'] = () => this.inner.close();
 }
 

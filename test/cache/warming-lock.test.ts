@@ -1,6 +1,6 @@
 import { MemoryStore } from '../../src/resolver-cache/store/memory-store';
 import { RedisStore } from '../../src/resolver-cache/store/redis-store';
-import { ResilientStore, StoreUnavailableError } from '../../src/resolver-cache/store/resilient-store';
+import { ResilientStore } from '../../src/resolver-cache/store/resilient-store';
 import { createRedisClient, waitForReady } from '../../src/resolver-cache/store/redis-client';
 import { uid } from '../support/factories';
 import { startRedisServer } from '../support/redis-server';
@@ -14,14 +14,14 @@ describe('acquireLock', () => {
   it('MemoryStore: held until its ttl passes, by anyone, its owner too', async () => {
     let now = 1_000_000;
     const store = new MemoryStore({ now: () => now });
-    expect(await store.acquireLock({ name: 'warm', owner: 'a', ttlMs: 1_000 })).toBe(true);
-    expect(await store.acquireLock({ name: 'warm', owner: 'b', ttlMs: 1_000 })).toBe(false);
-    expect(await store.acquireLock({ name: 'warm', owner: 'a', ttlMs: 1_000 })).toBe(false);
-    expect(await store.acquireLock({ name: 'other', owner: 'b', ttlMs: 1_000 })).toBe(true);
+    expect(await store.acquireLock({ name: 'warm', owner: 'a', ttlMs: 1_000 })).toEqual({ kind: 'acquired' });
+    expect(await store.acquireLock({ name: 'warm', owner: 'b', ttlMs: 1_000 })).toEqual({ kind: 'held' });
+    expect(await store.acquireLock({ name: 'warm', owner: 'a', ttlMs: 1_000 })).toEqual({ kind: 'held' });
+    expect(await store.acquireLock({ name: 'other', owner: 'b', ttlMs: 1_000 })).toEqual({ kind: 'acquired' });
     now += 999;
-    expect(await store.acquireLock({ name: 'warm', owner: 'b', ttlMs: 1_000 })).toBe(false);
+    expect(await store.acquireLock({ name: 'warm', owner: 'b', ttlMs: 1_000 })).toEqual({ kind: 'held' });
     now += 1;
-    expect(await store.acquireLock({ name: 'warm', owner: 'b', ttlMs: 1_000 })).toBe(true);
+    expect(await store.acquireLock({ name: 'warm', owner: 'b', ttlMs: 1_000 })).toEqual({ kind: 'acquired' });
     await expect(store.acquireLock({ name: 'warm', owner: 'b', ttlMs: 0 })).rejects.toThrow(RangeError);
   });
 
@@ -32,42 +32,42 @@ describe('acquireLock', () => {
     try {
       await Promise.all(clients.map((client) => waitForReady(client, 2_000)));
       const taken = await Promise.all(stores.map((store, i) => store.acquireLock({ name: 'warm', owner: `owner-${i}`, ttlMs: 5_000 })));
-      expect(taken.filter(Boolean)).toHaveLength(1);
+      expect(taken.filter((t) => t.kind === 'acquired')).toHaveLength(1);
       const pttl = await clients[0]!.pttl(`${prefix}:lock:warm`);
       expect(pttl).toBeGreaterThan(0);
       expect(pttl).toBeLessThanOrEqual(5_000);
-      expect(await clients[0]!.get(`${prefix}:lock:warm`)).toBe(`owner-${taken.indexOf(true)}`);
+      expect(await clients[0]!.get(`${prefix}:lock:warm`)).toBe(`owner-${taken.findIndex((t) => t.kind === 'acquired')}`);
     } finally {
       await clients[0]!.del(`${prefix}:lock:warm`);
       await Promise.all(stores.map((store) => store.close()));
     }
   });
 
-  it('ResilientStore: passes the lock through, rejects with StoreUnavailableError when Redis is down, and has none over a store without', async () => {
+  it('ResilientStore: passes the lock through, answers unavailable when Redis is down, and has none over a store without', async () => {
     const redis = await startRedisServer();
     const client = createRedisClient({ target: { kind: 'single', url: redis.url }, commandTimeoutMs: 1_000, connectionName: 'test-lock' });
     const store = new ResilientStore(new RedisStore(client), { timeoutMs: 200 });
     try {
       await waitForReady(client, 2_000);
-      expect(await store.acquireLock!({ name: 'warm', owner: 'a', ttlMs: 60_000 })).toBe(true);
-      expect(await store.tryAcquireLock({ name: 'warm', owner: 'b', ttlMs: 60_000 })).toEqual({ kind: 'held' });
+      expect(await store.acquireLock!({ name: 'warm', owner: 'a', ttlMs: 60_000 })).toEqual({ kind: 'acquired' });
+      expect(await store.acquireLock!({ name: 'warm', owner: 'b', ttlMs: 60_000 })).toEqual({ kind: 'held' });
       await redis.kill();
-      await expect(store.acquireLock!({ name: 'warm', owner: 'b', ttlMs: 60_000 })).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(await store.acquireLock!({ name: 'warm', owner: 'b', ttlMs: 60_000 })).toEqual({ kind: 'unavailable', reason: 'error' });
     } finally {
       await store.close();
       // No reconnection left pending towards the killed server.
       client.disconnect();
       await redis.stop();
     }
+    // The required port alone: no capability appears on the wrapper.
     const bare = new ResilientStore({
-      lookup: (r) => Promise.resolve({ generations: r.facts.map(() => 0), entry: null }),
-      lookupBytes: (r) => Promise.resolve({ generations: r.facts.map(() => 0), entry: null }),
-      put: () => Promise.resolve(),
-      raise: () => Promise.resolve(),
-      ttlMs: () => Promise.resolve(null),
+      lookup: (r) => Promise.resolve({ kind: 'miss', generations: r.facts.map(() => 0), entry: null }),
+      put: () => Promise.resolve({ kind: 'written' }),
+      raise: () => Promise.resolve({ kind: 'written' }),
       close: () => Promise.resolve(),
     });
     expect(bare.acquireLock).toBeUndefined();
-    expect(await bare.tryAcquireLock({ name: 'warm', owner: 'a', ttlMs: 1_000 })).toEqual({ kind: 'unsupported' });
+    expect(bare.lookupBytes).toBeUndefined();
+    expect(bare.ttlMs).toBeUndefined();
   });
 });

@@ -127,7 +127,7 @@ describe('RedisStore on a single node', () => {
       sent.length = 0;
       const after = await store.lookupBytes(request);
 
-      expect(after).toEqual({ generations: [generations[0], bumped], entry: null });
+      expect(after).toEqual({ kind: 'miss', generations: [generations[0], bumped], entry: null });
       // The MGET saw the moved generation; the script answered.
       expect(sent).toEqual(['mget', 'evalsha']);
       sent.length = 0;
@@ -179,7 +179,7 @@ describe('RedisStore on a single node', () => {
     const found = await forgetful.lookupBytes(request);
 
     expect(sent).toEqual(['evalsha']);
-    expect(found.alongside).toEqual([{ value: 'F', storedAt: 7 }]);
+    expect(found).toMatchObject({ kind: 'miss', alongside: [{ value: 'F', storedAt: 7 }] });
   });
 
   it('after the generation counters are lost, as on a restart without persistence, they come back at the floors: the entry from before the last raise is not served', async () => {
@@ -193,7 +193,7 @@ describe('RedisStore on a single node', () => {
     await client.del(redisGenerationKey(tag, 'positions'));
     const after = await store.lookup({ ...request, floors: [committed] });
 
-    expect(after).toEqual({ generations: [committed], entry: null });
+    expect(after).toEqual({ kind: 'miss', generations: [committed], entry: null });
   });
 
   it('reads a value it did not write under an entry key as a miss', async () => {

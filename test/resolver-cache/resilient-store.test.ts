@@ -2,13 +2,16 @@ import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import type {
   RaiseRequest,
-  CacheBytesEntry,
   CacheStore,
+  EntryRequest,
+  LookupBytesOutcome,
   LookupBytesRequest,
   LookupBytesResult,
+  LookupOutcome,
   LookupRequest,
   LookupResult,
   PutRequest,
+  WriteOutcome,
 } from '../../src/resolver-cache/store/cache-store';
 import { MemoryStore } from '../../src/resolver-cache/store/memory-store';
 import { createRedisClient, waitForReady } from '../../src/resolver-cache/store/redis-client';
@@ -16,9 +19,7 @@ import { RedisStore } from '../../src/resolver-cache/store/redis-store';
 import { redisEntryKey } from '../../src/resolver-cache/store/store-keys';
 import {
   ResilientStore,
-  StoreUnavailableError,
   type CircuitState,
-  type LookupOutcome,
   type ResilientStoreOptions,
 } from '../../src/resolver-cache/store/resilient-store';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
@@ -63,17 +64,17 @@ class ScriptedStore implements CacheStore {
     return this.backing.lookupBytes(request);
   }
 
-  async put(request: PutRequest): Promise<void> {
+  async put(request: PutRequest): Promise<WriteOutcome> {
     await this.gate('put', request.tag);
     return this.backing.put(request);
   }
 
-  async raise(request: RaiseRequest): Promise<void> {
+  async raise(request: RaiseRequest): Promise<WriteOutcome> {
     await this.gate('raise', request.tag);
     return this.backing.raise(request);
   }
 
-  async ttlMs(request: Omit<PutRequest, 'value' | 'ttlSeconds' | 'storedAt'>): Promise<number | null> {
+  async ttlMs(request: EntryRequest): Promise<number | null> {
     await this.gate('ttlMs', request.tag);
     return this.backing.ttlMs(request);
   }
@@ -121,7 +122,7 @@ describe('ResilientStore with a scripted inner store', () => {
   /** Fails `n` lookups so the circuit opens (with the default threshold of 3). */
   async function openCircuit(store: ResilientStore, n = 3): Promise<void> {
     inner.set('fail');
-    for (let i = 0; i < n; i += 1) await store.tryLookup(lookupOf('any'));
+    for (let i = 0; i < n; i += 1) await store.lookup(lookupOf('any'));
     expect(store.state).toBe('open');
   }
 
@@ -135,19 +136,19 @@ describe('ResilientStore with a scripted inner store', () => {
     inner.release();
   });
 
-  it('a lookup that does not answer within timeoutMs is unavailable after about timeoutMs, and the port lookup resolves to no generations and no entry', async () => {
+  it('a lookup that does not answer within timeoutMs is unavailable after about timeoutMs, every time', async () => {
     const store = make();
     inner.set('hang');
 
     const started = performance.now();
-    const outcome = await store.tryLookup(lookupOf('t'));
+    const outcome = await store.lookup(lookupOf('t'));
     const elapsed = performance.now() - started;
-    const port = await store.lookup(lookupOf('t'));
+    const again = await store.lookup(lookupOf('t'));
 
     expect(outcome).toEqual({ kind: 'unavailable', reason: 'timeout' });
     expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 2);
     expect(elapsed).toBeLessThan(BOUND_MS);
-    expect(port).toEqual({ generations: [], entry: null });
+    expect(again).toEqual({ kind: 'unavailable', reason: 'timeout' });
     expect(store.stats()).toMatchObject({ calls: 2, failures: 2, timeouts: 2 });
   });
 
@@ -156,11 +157,11 @@ describe('ResilientStore with a scripted inner store', () => {
     inner.set('fail');
     const put: PutRequest = { tag: 't', baseKey: 'k', generations: [1], value: 'v', ttlSeconds: 30, storedAt: now };
 
-    await expect(store.tryLookup(lookupOf('t'))).resolves.toEqual({ kind: 'unavailable', reason: 'error' });
-    await expect(store.tryPut(put)).resolves.toEqual({ kind: 'unavailable', reason: 'error' });
-    await expect(store.put(put)).resolves.toBeUndefined();
-    await expect(store.ttlMs(put)).resolves.toBeNull();
-    await expect(store.raise({ tag: 't', facts: ['positions'], generations: [2] })).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(store.lookup(lookupOf('t'))).resolves.toEqual({ kind: 'unavailable', reason: 'error' });
+    await expect(store.put(put)).resolves.toEqual({ kind: 'unavailable', reason: 'error' });
+    await expect(store.lookupBytes!(lookupOf('t'))).resolves.toEqual({ kind: 'unavailable', reason: 'error' });
+    await expect(store.ttlMs!(put)).resolves.toBeNull();
+    await expect(store.raise({ tag: 't', facts: ['positions'], generations: [2] })).resolves.toEqual({ kind: 'unavailable', reason: 'error' });
     expect(store.stats()).toMatchObject({ calls: 5, failures: 5, timeouts: 0, shortCircuits: 0 });
   });
 
@@ -169,7 +170,7 @@ describe('ResilientStore with a scripted inner store', () => {
     await openCircuit(store);
     const reached = inner.calls.length;
 
-    const outcomes = await Promise.all(Array.from({ length: 20 }, () => store.tryLookup(lookupOf('t'))));
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => store.lookup(lookupOf('t'))));
 
     expect(outcomes.every((o) => o.kind === 'unavailable' && o.reason === 'circuit-open')).toBe(true);
     expect(inner.calls).toHaveLength(reached);
@@ -181,10 +182,10 @@ describe('ResilientStore with a scripted inner store', () => {
 
     for (let i = 0; i < 10; i += 1) {
       inner.set('fail');
-      await store.tryLookup(lookupOf('t'));
-      await store.tryLookup(lookupOf('t'));
+      await store.lookup(lookupOf('t'));
+      await store.lookup(lookupOf('t'));
       inner.set('ok');
-      expect((await store.tryLookup(lookupOf('t'))).kind).toBe('ok');
+      expect((await store.lookup(lookupOf('t'))).kind).toBe('miss');
     }
 
     expect(store.state).toBe('closed');
@@ -198,13 +199,13 @@ describe('ResilientStore with a scripted inner store', () => {
     inner.set({ delayMs: 10 });
     const reached = inner.calls.length;
 
-    const probe = store.tryLookup(lookupOf('t'));
-    const during = await store.tryLookup(lookupOf('t'));
+    const probe = store.lookup(lookupOf('t'));
+    const during = await store.lookup(lookupOf('t'));
     expect(store.state).toBe('half-open');
     const probed = await probe;
 
     expect(during).toEqual({ kind: 'unavailable', reason: 'circuit-open' });
-    expect(probed.kind).toBe('ok');
+    expect(probed.kind).toBe('miss');
     expect(inner.calls).toHaveLength(reached + 1);
     expect(store.state).toBe('closed');
   });
@@ -214,14 +215,14 @@ describe('ResilientStore with a scripted inner store', () => {
     await openCircuit(store);
     now += 1_000;
 
-    await store.tryLookup(lookupOf('t')); // the probe, failing
+    await store.lookup(lookupOf('t')); // the probe, failing
     expect(store.state).toBe('open');
     now += 999;
-    expect(await store.tryLookup(lookupOf('t'))).toEqual({ kind: 'unavailable', reason: 'circuit-open' });
+    expect(await store.lookup(lookupOf('t'))).toEqual({ kind: 'unavailable', reason: 'circuit-open' });
     now += 1;
     inner.set('ok');
 
-    expect((await store.tryLookup(lookupOf('t'))).kind).toBe('ok');
+    expect((await store.lookup(lookupOf('t'))).kind).toBe('miss');
     expect(stateChanges()).toEqual([
       'closed → open',
       'open → half-open',
@@ -235,10 +236,10 @@ describe('ResilientStore with a scripted inner store', () => {
     const store = make();
     inner.set('hang');
 
-    for (let i = 0; i < 100; i += 1) await Promise.all([store.tryLookup(lookupOf('t')), store.tryPut({ tag: 't', baseKey: 'k', generations: [1], value: 'v', ttlSeconds: 1, storedAt: now })]);
+    for (let i = 0; i < 100; i += 1) await Promise.all([store.lookup(lookupOf('t')), store.put({ tag: 't', baseKey: 'k', generations: [1], value: 'v', ttlSeconds: 1, storedAt: now })]);
     now += 1_000;
     inner.set('ok');
-    for (let i = 0; i < 100; i += 1) await store.tryLookup(lookupOf('t'));
+    for (let i = 0; i < 100; i += 1) await store.lookup(lookupOf('t'));
 
     expect(changes).toEqual([
       `closed → open: 3 consecutive failures (last: timeout after ${TIMEOUT_MS} ms)`,
@@ -257,19 +258,19 @@ describe('ResilientStore with a scripted inner store', () => {
     const store = make();
     inner.set('fail', ['raise']);
 
-    expect(await store.tryRaise({ tag: 't', facts: ['positions'], generations: [5] })).toEqual({ kind: 'unavailable', reason: 'error' });
+    expect(await store.raise({ tag: 't', facts: ['positions'], generations: [5] })).toEqual({ kind: 'unavailable', reason: 'error' });
     inner.calls.length = 0;
-    const found = await store.tryLookup({ ...lookupOf('t'), floors: [5] });
+    const found = await store.lookup({ ...lookupOf('t'), floors: [5] });
 
     expect(inner.calls).toEqual(['lookup t']);
-    expect(found).toMatchObject({ kind: 'ok', generations: [5], entry: null });
+    expect(found).toMatchObject({ kind: 'miss', generations: [5], entry: null });
   });
 
   it('a timeout whose timer fired late because the event loop was blocked is not blamed on the store: the circuit stays closed', async () => {
     const store = make({ failureThreshold: 1 });
     inner.set('hang', ['lookup']);
 
-    const pending = store.tryLookup(lookupOf('t'));
+    const pending = store.lookup(lookupOf('t'));
     const blockedUntil = performance.now() + TIMEOUT_MS + 150;
     while (performance.now() < blockedUntil) {
       // The process is busy: its timers cannot fire.
@@ -280,7 +281,7 @@ describe('ResilientStore with a scripted inner store', () => {
     expect(store.state).toBe('closed');
     expect(store.stats()).toMatchObject({ failures: 0, timeouts: 0, lateTimeouts: 1 });
     // On time, the same hang is the store's fault.
-    await store.tryLookup(lookupOf('t'));
+    await store.lookup(lookupOf('t'));
     expect(store.state).toBe('open');
     expect(store.stats()).toMatchObject({ failures: 1, timeouts: 1, lateTimeouts: 1 });
   });
@@ -339,10 +340,10 @@ describe('ResilientStore over Redis during outages', () => {
 
   /** A request as the plugin makes it: look up, and on a miss compute and put. */
   async function request(tag: string, baseKey: string): Promise<LookupOutcome | undefined> {
-    const outcome = await timed(() => store.tryLookup({ tag, facts: ['positions', 'marks'], baseKey }));
-    if (outcome?.kind === 'ok' && outcome.entry === null) {
+    const outcome = await timed(() => store.lookup({ tag, facts: ['positions', 'marks'], baseKey }));
+    if (outcome?.kind === 'miss') {
       const put = { tag, baseKey, generations: outcome.generations, value: `value of ${baseKey}`, ttlSeconds: 30 };
-      await timed(() => store.tryPut({ ...put, storedAt: Date.now() }));
+      await timed(() => store.put({ ...put, storedAt: Date.now() }));
     }
     return outcome;
   }
@@ -352,7 +353,7 @@ describe('ResilientStore over Redis during outages', () => {
     const started = performance.now();
     for (;;) {
       const outcome = await request(tag, 'recovery-probe');
-      if (outcome?.kind === 'ok') return performance.now() - started;
+      if (outcome !== undefined && outcome.kind !== 'unavailable') return performance.now() - started;
       if (performance.now() - started > limitMs) throw new Error(`not recovered within ${limitMs} ms`);
       await sleep(20);
     }
@@ -384,7 +385,7 @@ describe('ResilientStore over Redis during outages', () => {
     expect(outcomes).toHaveLength(200);
     expect(duringOutage).toBeLessThan(TIMEOUT_MS + SLACK_MS);
     expect(maxLatency()).toBeLessThan(TIMEOUT_MS + SLACK_MS);
-    expect(hit).toMatchObject({ kind: 'ok', entry: { value: 'value of after' } });
+    expect(hit).toMatchObject({ kind: 'hit', entry: { value: 'value of after' } });
     expect(store.state).toBe('closed');
     process.stdout.write(
       `killed: max latency ${duringOutage.toFixed(1)} ms over ${latencies.length} calls, recovered ${recoveryMs.toFixed(0)} ms after restart; ${JSON.stringify(store.stats())}\n`,
@@ -395,27 +396,27 @@ describe('ResilientStore over Redis during outages', () => {
     const tag = randomTag('paused');
     const first = await request(tag, 'book'); // miss, then put
     const before = await request(tag, 'book');
-    expect(before).toMatchObject({ kind: 'ok', entry: { value: 'value of book' } });
-    const generations = first?.kind === 'ok' ? first.generations : [];
+    expect(before).toMatchObject({ kind: 'hit', entry: { value: 'value of book' } });
+    const generations = first !== undefined && first.kind !== 'unavailable' ? first.generations : [];
     const committed = [generations[0]!, generations[1]! + 1];
 
     await server.pause(1_500);
     const pausedAt = performance.now();
     while (store.state === 'closed') await request(tag, 'book');
     // The circuit is open: this raise is not even sent.
-    const raised = await timed(() => store.tryRaise({ tag, facts: ['positions', 'marks'], generations: committed }));
+    const raised = await timed(() => store.raise({ tag, facts: ['positions', 'marks'], generations: committed }));
     expect(raised).toEqual({ kind: 'unavailable', reason: 'circuit-open' });
     while (performance.now() - pausedAt < 1_500) {
       await request(tag, 'book');
       await sleep(20);
     }
     const recoveryMs = await untilRecovered(tag);
-    const after = await timed(() => store.tryLookup({ tag, facts: ['positions', 'marks'], baseKey: 'book', floors: committed }));
+    const after = await timed(() => store.lookup({ tag, facts: ['positions', 'marks'], baseKey: 'book', floors: committed }));
 
     expect(thrown).toEqual([]);
     expect(maxLatency()).toBeLessThan(TIMEOUT_MS + SLACK_MS);
     // The entry from before the write is not served: the floor moved the lookup past it.
-    expect(after).toEqual({ kind: 'ok', generations: committed, entry: null });
+    expect(after).toEqual({ kind: 'miss', generations: committed, entry: null });
     process.stdout.write(
       `paused: max latency ${maxLatency().toFixed(1)} ms over ${latencies.length} calls, recovered ${recoveryMs.toFixed(0)} ms after the pause; ${JSON.stringify(store.stats())}\n`,
     );
@@ -429,14 +430,14 @@ describe('ResilientStore over Redis during outages', () => {
     try {
       const tag = randomTag('blocked');
       const lookup = { tag, facts: ['positions'], baseKey: 'book' };
-      await patient.tryLookup(lookup); // scripts loaded, generations known: the next lookup is one MGET
-      const pending = patient.tryLookup(lookup);
+      await patient.lookup(lookup); // scripts loaded, generations known: the next lookup is one MGET
+      const pending = patient.lookup(lookup);
       const blockedUntil = performance.now() + TIMEOUT_MS * 3;
       while (performance.now() < blockedUntil) {
         // Redis answers within a millisecond; the reply waits in the socket.
       }
 
-      expect(await pending).toMatchObject({ kind: 'ok' });
+      expect(await pending).toMatchObject({ kind: 'miss' });
       expect(patient.state).toBe('closed');
       expect(patient.stats()).toMatchObject({ failures: 0, lateTimeouts: 0 });
     } finally {
@@ -470,27 +471,27 @@ describe('ResilientStore over Redis during outages', () => {
     const copies = new ResilientStore(new RedisStore(client, { ownsClient: false, localCopyMaxBytes: 1_000_000 }), { timeoutMs: TIMEOUT_MS, openMs: 300 });
     const tag = randomTag('copies');
     const lookup = { tag, facts: ['positions', 'marks'], baseKey: 'op', ttlSeconds: 30 };
-    const first = await copies.tryLookupBytes(lookup);
-    const generations = first.kind === 'ok' ? first.generations : [];
+    const first = await copies.lookupBytes!(lookup);
+    const generations = first.kind !== 'unavailable' ? first.generations : [];
     expect(generations).toHaveLength(2);
-    await copies.tryPut({ ...lookup, generations, value: Buffer.from('{"data":1}'), storedAt: Date.now() });
-    await copies.tryLookupBytes(lookup); // the first read keeps a copy
+    await copies.put({ ...lookup, generations, value: Buffer.from('{"data":1}'), storedAt: Date.now() });
+    await copies.lookupBytes!(lookup); // the first read keeps a copy
     // Deleted from Redis, the entry can only come from the copy: it is there.
     await client.del(redisEntryKey(tag, 'op', generations));
-    expect(await copies.tryLookupBytes(lookup)).toMatchObject({ kind: 'ok', entry: { bytes: Buffer.from('{"data":1}') } });
+    expect(await copies.lookupBytes!(lookup)).toMatchObject({ kind: 'hit', entry: { bytes: Buffer.from('{"data":1}') } });
 
     await server.kill();
-    const down = await Promise.all(Array.from({ length: 10 }, () => timed(() => copies.tryLookupBytes(lookup))));
-    expect(down.every((outcome) => outcome !== undefined && outcome.kind !== 'ok')).toBe(true);
+    const down = await Promise.all(Array.from({ length: 10 }, () => timed(() => copies.lookupBytes!(lookup))));
+    expect(down.every((outcome) => outcome !== undefined && outcome.kind === 'unavailable')).toBe(true);
 
     await server.restart();
-    let after: LookupOutcome<CacheBytesEntry> | undefined;
+    let after: LookupBytesOutcome | undefined;
     const started = performance.now();
     do {
       await sleep(20);
-      after = await timed(() => copies.tryLookupBytes(lookup));
-    } while (after?.kind !== 'ok' && performance.now() - started < 8_000);
-    expect(after).toMatchObject({ kind: 'ok', entry: null });
+      after = await timed(() => copies.lookupBytes!(lookup));
+    } while ((after === undefined || after.kind === 'unavailable') && performance.now() - started < 8_000);
+    expect(after).toMatchObject({ kind: 'miss', entry: null });
     expect(thrown).toEqual([]);
     expect(maxLatency()).toBeLessThan(TIMEOUT_MS + SLACK_MS);
   });

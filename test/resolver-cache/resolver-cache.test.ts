@@ -1,6 +1,7 @@
 import { ApolloServer } from '@apollo/server';
 import { buildSchema, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import type { FieldReport } from '../../src/resolver-cache/outcome';
+import type { CacheContext } from '../../src/resolver-cache/request-state';
 import type { CachePolicy } from '../../src/resolver-cache/policy';
 import { OperationCache } from '../../src/resolver-cache/operation-cache';
 import { CachePolicyError, ResolverCache } from '../../src/resolver-cache/resolver-cache';
@@ -22,7 +23,7 @@ const SDL = /* GraphQL */ `
   type Mutation { report(city: String!, celsius: Float!): Weather }
 `;
 
-interface Ctx {
+interface Ctx extends CacheContext {
   readonly user: string;
   readonly allowed: readonly string[];
 }
@@ -247,8 +248,63 @@ describe('ResolverCache on a toy schema', () => {
       plugin.requestDidStart!({ contextValue } as Parameters<NonNullable<typeof plugin.requestDidStart>>[0]);
     const context: Ctx = { user: 'u1', allowed: ['Oslo'] };
     expect(await listenerFor(context)).toBeUndefined();
-    operations.expect(context, { tag: 'Oslo', baseKey: 'k', generations: [1], ttlSeconds: 5, startedAt: 0, fieldLookups: new Map() });
+    // Not an operation the cache answers: proceed at once, synchronously, and nothing to fill.
+    expect(operations.serve({ query: '{ ping }' }, context)).toEqual({ kind: 'proceed' });
+    expect(context.cacheState).toBeUndefined();
+    expect(await listenerFor(context)).toBeUndefined();
+    // A miss proceeds too, with the request's cache state holding what to fill.
+    expect(await operations.serve({ query: WEATHER, variables: { city: 'Oslo' } }, context)).toEqual({ kind: 'proceed' });
+    expect(context.cacheState?.pendingFill?.ticket.tag).toBe('Oslo');
     expect(await listenerFor(context)).toBeDefined();
+  });
+
+  it('serves a whole operation: a miss proceeds holding its fill in the request state, the next request is a hit that creates no state', async () => {
+    const world: World = { readings: new Map(), computations: 0, gate: null, failNext: false };
+    const { cache, store, now } = setup();
+    const schema = cache.apply(toySchema(world));
+    const operations = new OperationCache<Ctx>(schema, cache, store, { now });
+    const server = new ApolloServer<Ctx>({ schema, plugins: [cache.apolloPlugin(), operations.apolloPlugin()] });
+    const request = { query: WEATHER, variables: { city: 'Oslo' } };
+    const first: Ctx = { user: 'u1', allowed: ['Oslo'] };
+    expect(await operations.serve(request, first)).toEqual({ kind: 'proceed' });
+    const response = await server.executeOperation(request, { contextValue: first });
+    if (response.body.kind !== 'single') throw new Error('incremental delivery not expected');
+    // Apollo ran on a copy of the context: the plugin's note reached the state `fill` reads.
+    expect(first.cacheState?.pendingFill?.result?.data).toEqual(response.body.singleResult.data);
+    operations.fill(first, JSON.stringify(response.body.singleResult));
+    await Promise.resolve();
+    const second: Ctx = { user: 'u1', allowed: ['Oslo'] };
+    const served = await operations.serve(request, second);
+    if (served.kind !== 'hit') throw new Error(`expected a hit, got ${served.kind}`);
+    expect(JSON.parse(Buffer.concat(served.chunks).toString('utf8'))).toEqual({
+      data: response.body.singleResult.data,
+      extensions: { cache: [expect.objectContaining({ path: 'weather', status: 'hit' })] },
+    });
+    expect(second.cacheState).toBeUndefined();
+    expect(world.computations).toBe(1);
+    // The policy runs first: a caller without access proceeds to execution, which answers the error.
+    expect(await operations.serve(request, { user: 'u2', allowed: [] })).toEqual({ kind: 'proceed' });
+  });
+
+  it('serves whole operations from a store with only the required port: lookupBytes is a capability, not a requirement', async () => {
+    const memory = new MemoryStore();
+    const portOnly: CacheStore = { lookup: (r) => memory.lookup(r), put: (r) => memory.put(r), raise: (r) => memory.raise(r), close: () => memory.close() };
+    const world: World = { readings: new Map(), computations: 0, gate: null, failNext: false };
+    const { cache, now } = setup({ store: portOnly });
+    const schema = cache.apply(toySchema(world));
+    const operations = new OperationCache<Ctx>(schema, cache, portOnly, { now });
+    const server = new ApolloServer<Ctx>({ schema, plugins: [cache.apolloPlugin(), operations.apolloPlugin()] });
+    const request = { query: WEATHER, variables: { city: 'Lisbon' } };
+    const first: Ctx = { user: 'u1', allowed: ['Lisbon'] };
+    expect(await operations.serve(request, first)).toEqual({ kind: 'proceed' });
+    const response = await server.executeOperation(request, { contextValue: first });
+    if (response.body.kind !== 'single') throw new Error('incremental delivery not expected');
+    operations.fill(first, JSON.stringify(response.body.singleResult));
+    await Promise.resolve();
+    const served = await operations.serve(request, { user: 'u1', allowed: ['Lisbon'] });
+    if (served.kind !== 'hit') throw new Error(`expected a hit, got ${served.kind}`);
+    expect(JSON.parse(Buffer.concat(served.chunks).toString('utf8')).data).toEqual(response.body.singleResult.data);
+    expect(world.computations).toBe(1);
   });
 
   it('remembers operation plans by text up to maxPlans, the least recently used going first', () => {
@@ -269,7 +325,10 @@ describe('ResolverCache on a toy schema', () => {
     let puts = 0;
     const memory = new MemoryStore();
     // Puts are counted and dropped, so every lookup is a miss that fills.
-    const dropping: CacheStore = { ...bind(memory), put: () => Promise.resolve(void (puts += 1)) };
+    const dropping: CacheStore = { ...bind(memory), put: () => {
+      puts += 1;
+      return Promise.resolve({ kind: 'written' as const });
+    } };
     const { cache, advance, now } = setup({ store: dropping });
     const schema = cache.apply(buildSchema(SDL));
     const operations = new OperationCache<Ctx>(schema, cache, dropping, { now });
@@ -277,9 +336,8 @@ describe('ResolverCache on a toy schema', () => {
     const request = { query: WEATHER, variables: { city: 'Oslo' } };
     const miss = async () => {
       const context: Ctx = { user: 'u1', allowed: ['Oslo'] };
-      const found = await operations.lookup(operations.prepare(request)!, context);
-      if (found?.kind !== 'miss') throw new Error(`expected a miss, got ${found?.kind}`);
-      operations.expect(context, found.ticket);
+      const served = await operations.serve(request, context);
+      if (served.kind !== 'proceed' || !context.cacheState?.pendingFill) throw new Error(`expected a miss, got ${served.kind}`);
       return async () => {
         const response = await server.executeOperation(request, { contextValue: context });
         if (response.body.kind !== 'single') throw new Error('incremental delivery not expected');
@@ -328,10 +386,10 @@ describe('ResolverCache on a toy schema', () => {
 function bind(store: CacheStore): CacheStore {
   return {
     lookup: (r) => store.lookup(r),
-    lookupBytes: (r) => store.lookupBytes(r),
+    lookupBytes: store.lookupBytes && ((r) => store.lookupBytes!(r)),
     put: (r) => store.put(r),
     raise: (r) => store.raise(r),
-    ttlMs: (r) => store.ttlMs(r),
+    ttlMs: store.ttlMs && ((r) => store.ttlMs!(r)),
     close: () => store.close(),
   };
 }

@@ -1,5 +1,8 @@
 import { LRUCache } from 'lru-cache';
-import type { CacheEntry, CacheStore, LockRequest, LookupBytesRequest, LookupBytesResult, LookupRequest, LookupResult, PutRequest, RaiseRequest } from './cache-store';
+import {
+  ACQUIRED, HELD, WRITTEN, type CacheEntry, type CacheStore, type EntryRequest, type LockOutcome, type LockRequest, type LookupBytesRequest,
+  type LookupBytesResult, type LookupRequest, type LookupResult, type PutRequest, type RaiseRequest, type WriteOutcome,
+} from './cache-store';
 import { assertLockTtl, assertTag, ttlSecondsToMs } from './store-keys';
 import { systemNow, type Now } from '../clock';
 
@@ -82,27 +85,27 @@ export class MemoryStore implements CacheStore {
   }
 
   lookup(request: LookupRequest): Promise<LookupResult> {
-    return settle(() => {
+    return settle((): LookupResult => {
       const { generations, stored } = this.find(request);
-      if (stored === null) return { generations, entry: null };
+      if (stored === null) return { kind: 'miss', generations, entry: null };
       const value = typeof stored.value === 'string' ? stored.value : stored.value.toString('utf8');
-      return { generations, entry: { value, storedAt: stored.storedAt } };
+      return { kind: 'hit', generations, entry: { value, storedAt: stored.storedAt } };
     });
   }
 
   lookupBytes(request: LookupBytesRequest): Promise<LookupBytesResult> {
-    return settle(() => {
+    return settle((): LookupBytesResult => {
       const { generations, stored } = this.find(request);
       if (stored === null) {
-        if (request.alongside === undefined) return { generations, entry: null };
+        if (request.alongside === undefined) return { kind: 'miss', generations, entry: null };
         const alongside = request.alongside().map(({ baseKey, factIndexes }): CacheEntry | null => {
           const other = this.live(entryKey(request.tag, baseKey, factIndexes.map((i) => generations[i] ?? 0)));
           return other === null ? null : { value: typeof other.value === 'string' ? other.value : other.value.toString('utf8'), storedAt: other.storedAt };
         });
-        return { generations, entry: null, alongside };
+        return { kind: 'miss', generations, entry: null, alongside };
       }
       const bytes = typeof stored.value === 'string' ? this.keepAsBytes(request, generations, stored, stored.value) : stored.value;
-      return { generations, entry: { bytes, storedAt: stored.storedAt } };
+      return { kind: 'hit', generations, entry: { bytes, storedAt: stored.storedAt } };
     });
   }
 
@@ -118,7 +121,7 @@ export class MemoryStore implements CacheStore {
     return bytes;
   }
 
-  put(request: PutRequest): Promise<void> {
+  put(request: PutRequest): Promise<WriteOutcome> {
     return settle(() => {
       assertTag(request.tag);
       const ttlMs = ttlSecondsToMs(request.ttlSeconds);
@@ -128,17 +131,19 @@ export class MemoryStore implements CacheStore {
       // everything else and still not fit, lru-cache refuses. Either way the previous one goes.
       if (ttlMs === null) this.entries.delete(key);
       else this.entries.set(key, { value: request.value, storedAt: request.storedAt, bytes }, { size: bytes, ttl: ttlMs });
+      return WRITTEN;
     });
   }
 
-  raise(request: RaiseRequest): Promise<void> {
+  raise(request: RaiseRequest): Promise<WriteOutcome> {
     return settle(() => {
       assertTag(request.tag);
       request.facts.forEach((fact, i) => this.generation(request.tag, fact, request.generations[i] ?? 0));
+      return WRITTEN;
     });
   }
 
-  ttlMs(request: Omit<PutRequest, 'value' | 'ttlSeconds' | 'storedAt'>): Promise<number | null> {
+  ttlMs(request: EntryRequest): Promise<number | null> {
     return settle(() => {
       assertTag(request.tag);
       // 0 for an absent entry; not a use of it.
@@ -148,14 +153,14 @@ export class MemoryStore implements CacheStore {
   }
 
   /** The local equivalent of Redis's SET NX PX, on the store's clock (fake in tests). */
-  acquireLock(request: LockRequest): Promise<boolean> {
+  acquireLock(request: LockRequest): Promise<LockOutcome> {
     return settle(() => {
       assertLockTtl(request.ttlMs);
       const now = this.now();
       const heldUntil = this.locks.get(request.name);
-      if (heldUntil !== undefined && heldUntil > now) return false;
+      if (heldUntil !== undefined && heldUntil > now) return HELD;
       this.locks.set(request.name, now + request.ttlMs);
-      return true;
+      return ACQUIRED;
     });
   }
 

@@ -1,7 +1,9 @@
 import type { Cluster, Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import type {
-  AlongsideKey, CacheBytesEntry, CacheEntry, CacheStore, LockRequest, LookupBytesRequest, LookupBytesResult, LookupRequest, LookupResult, PutRequest, RaiseRequest,
+import {
+  ACQUIRED, HELD, lookupResult, WRITTEN, type AlongsideKey, type CacheBytesEntry, type CacheEntry, type CacheStore, type EntryRequest, type LockOutcome,
+  type LockRequest, type LookupBytesRequest, type LookupBytesResult, type LookupRequest, type LookupResult, type PutRequest, type RaiseRequest,
+  type WriteOutcome,
 } from './cache-store';
 import { LocalCopies } from './local-copies';
 import {
@@ -163,7 +165,7 @@ export class RedisStore implements CacheStore {
       (keys) => this.client.mget(...keys),
       (keys, args) => this.commands[LOOKUP_COMMAND](keys.length, ...keys, ...args),
     );
-    return { generations, entry: raw === null ? null : decodeEntry(raw) };
+    return lookupResult(generations, raw === null ? null : decodeEntry(raw));
   }
 
   /**
@@ -180,7 +182,7 @@ export class RedisStore implements CacheStore {
       const copy = guess === null ? null : this.local.get(`${keys.entryBase}:${guess.join('.')}`);
       if (guess !== null && copy !== null) {
         const current = keys.generationKeys.length === 0 ? [] : await this.client.mgetBuffer(...keys.generationKeys);
-        if (sameGenerations(current, guess)) return { generations: guess, entry: copy };
+        if (sameGenerations(current, guess)) return { kind: 'hit', generations: guess, entry: copy };
         guessFirst = false; // a generation moved: the guess is wrong, ask the script at once
       }
     }
@@ -197,13 +199,14 @@ export class RedisStore implements CacheStore {
     );
     const entry = raw === null ? null : decodeEntryBytes(raw);
     if (entry === null && alongsideRaw !== null) {
-      return { generations, entry, alongside: alongsideRaw.map((r) => (r === null ? null : decodeEntry(r.toString('utf8')))) };
+      return { kind: 'miss', generations, entry, alongside: alongsideRaw.map((r) => (r === null ? null : decodeEntry(r.toString('utf8')))) };
     }
-    if (entry === null || this.local === null || ttlMs === null) return { generations, entry };
+    if (entry === null) return { kind: 'miss', generations, entry };
+    if (this.local === null || ttlMs === null) return { kind: 'hit', generations, entry };
     // A copy: the reply may be a view into the parser's shared buffer.
     const copy = Buffer.from(entry.bytes);
     this.keepLocally(`${keys.entryBase}:${generations.join('.')}`, copy, entry.storedAt, ttlMs);
-    return { generations, entry: { bytes: copy, storedAt: entry.storedAt } };
+    return { kind: 'hit', generations, entry: { bytes: copy, storedAt: entry.storedAt } };
   }
 
   /** The generation keys of the request's facts and its entry key without generations. */
@@ -280,30 +283,32 @@ export class RedisStore implements CacheStore {
     });
   }
 
-  async put(request: PutRequest): Promise<void> {
+  async put(request: PutRequest): Promise<WriteOutcome> {
     const ttlMs = ttlSecondsToMs(request.ttlSeconds);
     const key = redisEntryKey(request.tag, request.baseKey, request.generations, this.prefix);
-    if (ttlMs === null) return;
+    if (ttlMs === null) return WRITTEN;
     await this.client.set(key, encodeEntry(request.storedAt, request.value), 'PX', ttlMs);
+    return WRITTEN;
   }
 
-  async raise(request: RaiseRequest): Promise<void> {
+  async raise(request: RaiseRequest): Promise<WriteOutcome> {
     const keys = request.facts.map((fact) => redisGenerationKey(request.tag, fact, this.prefix));
-    if (keys.length === 0) return;
+    if (keys.length === 0) return WRITTEN;
     await this.commands[RAISE_COMMAND](keys.length, ...keys, ...request.generations.map(String));
+    return WRITTEN;
   }
 
-  async ttlMs(request: Omit<PutRequest, 'value' | 'ttlSeconds' | 'storedAt'>): Promise<number | null> {
+  async ttlMs(request: EntryRequest): Promise<number | null> {
     const ms = await this.client.pttl(redisEntryKey(request.tag, request.baseKey, request.generations, this.prefix));
     // -2: no such key; -1: no TTL, which put never writes (someone else's key): not an entry.
     return ms >= 0 ? ms : null;
   }
 
   /** SET NX PX: atomic, so of the processes asking at once exactly one gets it; it expires by itself. */
-  async acquireLock(request: LockRequest): Promise<boolean> {
+  async acquireLock(request: LockRequest): Promise<LockOutcome> {
     assertLockTtl(request.ttlMs);
     const reply = await this.client.set(redisLockKey(request.name, this.prefix), request.owner, 'PX', request.ttlMs, 'NX');
-    return reply === 'OK';
+    return reply === 'OK' ? ACQUIRED : HELD;
   }
 
   async close(): Promise<void> {

@@ -1,42 +1,12 @@
 import type {
-  CacheBytesEntry, CacheEntry, CacheStore, LockRequest, LookupBytesRequest, LookupBytesResult, LookupRequest, LookupResult, PutRequest, RaiseRequest,
+  CacheStore, EntryRequest, LockOutcome, LockRequest, LookupBytesOutcome, LookupBytesRequest, LookupOutcome, LookupRequest, PutRequest,
+  RaiseRequest, StoreUnavailable, UnavailableReason, WriteOutcome,
 } from './cache-store';
 import { systemNow, type Now } from '../clock';
 
-/**
- * Why a call did not reach the store: it did not answer within timeoutMs, it answered with an
- * error, or the circuit is open and the call was not even tried.
- */
-export type UnavailableReason = 'timeout' | 'error' | 'circuit-open';
+export type { StoreUnavailable, UnavailableReason } from './cache-store';
 
-export interface StoreUnavailable {
-  readonly kind: 'unavailable';
-  readonly reason: UnavailableReason;
-}
-
-export type LookupOutcome<TEntry = CacheEntry> =
-  | {
-      readonly kind: 'ok';
-      readonly generations: readonly number[];
-      readonly entry: TEntry | null;
-      /** The entries read alongside (lookupBytes). */
-      readonly alongside?: readonly (CacheEntry | null)[];
-    }
-  | StoreUnavailable;
-
-export type PutOutcome = { readonly kind: 'ok' } | StoreUnavailable;
-
-/**
- * `unavailable`: the store's counters were not raised. Nothing is lost: the generations were
- * committed by the application, every process's floors carry them, and the next lookup of the
- * facts raises the counters.
- */
-export type RaiseOutcome = { readonly kind: 'ok' } | StoreUnavailable;
-
-/** `held`: someone (this process too) holds the lock; `unsupported`: the inner store has no locks. */
-export type LockOutcome = { readonly kind: 'acquired' } | { readonly kind: 'held' } | { readonly kind: 'unsupported' } | StoreUnavailable;
-
-/** What the port's raise rejects with when the store is unavailable (its lookups and puts never reject). */
+/** An unavailable outcome as an error, for a caller that must fail when the store cannot answer. */
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
   constructor(readonly reason: UnavailableReason) {
@@ -85,8 +55,12 @@ const DEFAULT_OPEN_MS = 5_000;
  */
 const MIN_LATE_MS = 50;
 
-/** What `lookup` (the port method) resolves to when the store is unavailable. */
-const UNAVAILABLE_LOOKUP: LookupResult & LookupBytesResult = Object.freeze({ generations: Object.freeze([]), entry: null });
+/** The unavailable outcomes, one per reason: shared, never allocated per call. */
+const UNAVAILABLE: Readonly<Record<UnavailableReason, StoreUnavailable>> = {
+  timeout: Object.freeze({ kind: 'unavailable', reason: 'timeout' }),
+  error: Object.freeze({ kind: 'unavailable', reason: 'error' }),
+  'circuit-open': Object.freeze({ kind: 'unavailable', reason: 'circuit-open' }),
+};
 
 class StoreTimeoutError extends Error {
   /** How late the timer fired, in ms, past its due time (event-loop delay). */
@@ -102,15 +76,17 @@ class StoreTimeoutError extends Error {
 type Admission = 'normal' | 'probe';
 type Attempt<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: UnavailableReason };
 
+/** The adapter's answer, or unavailable: a store that itself answered unavailable is passed through. */
+function outcomeOf<T>(attempt: Attempt<T | StoreUnavailable>): T | StoreUnavailable {
+  return attempt.ok ? attempt.value : UNAVAILABLE[attempt.reason];
+}
+
 /**
  * Wraps a CacheStore so that a failing or slow store never fails or stalls a request
- * (invariant 2): every call is bounded by timeoutMs and never rejects (but the port's raise, see
- * below); failures feed a circuit breaker that, while open, answers without touching the store.
- *
- * Use the `try*` methods: they say what happened as a union. The port methods delegate to them and
- * map "unavailable" to a neutral answer (lookup: no generations, no entry; put: nothing; ttlMs:
- * null), except raise, which rejects with StoreUnavailableError so that a caller of the port
- * knows the counters did not move.
+ * (invariant 2): every call is bounded by timeoutMs and never rejects: what the store could not
+ * do it answers `unavailable` with the reason (the port's unions), and ttlMs null. Failures feed
+ * a circuit breaker that, while open, answers without touching the store. It has the inner
+ * store's capabilities (lookupBytes, acquireLock, ttlMs), through the same breaker, and no others.
  *
  * Nothing is remembered for later: invalidations are not this store's to keep. The generations
  * are committed by the application and every process holds them as floors (generations.ts), so
@@ -144,20 +120,22 @@ export class ResilientStore implements CacheStore {
     lateTimeouts: 0,
   };
 
-  /**
-   * The port's optional lock, present when the inner store has one: rejects with
-   * StoreUnavailableError when the store is unavailable (as raise does), so a caller never takes
-   * "no answer" for "not held".
-   */
-  readonly acquireLock?: (request: LockRequest) => Promise<boolean>;
+  readonly lookupBytes?: (request: LookupBytesRequest) => Promise<LookupBytesOutcome>;
+  readonly acquireLock?: (request: LockRequest) => Promise<LockOutcome>;
+  readonly ttlMs?: (request: EntryRequest) => Promise<number | null>;
 
   constructor(inner: CacheStore, options: ResilientStoreOptions = {}) {
     this.inner = inner;
-    if (inner.acquireLock) {
-      this.acquireLock = async (request) => {
-        const outcome = await this.tryAcquireLock(request);
-        if (outcome.kind === 'acquired' || outcome.kind === 'held') return outcome.kind === 'acquired';
-        throw new StoreUnavailableError(outcome.kind === 'unsupported' ? 'error' : outcome.reason);
+    // The inner store's capabilities, each through the breaker; none it does not have.
+    const lookupBytes = inner.lookupBytes?.bind(inner);
+    const acquireLock = inner.acquireLock?.bind(inner);
+    const ttlMs = inner.ttlMs?.bind(inner);
+    if (lookupBytes) this.lookupBytes = async (request) => outcomeOf(await this.attempt(() => lookupBytes(request)));
+    if (acquireLock) this.acquireLock = async (request) => outcomeOf(await this.attempt(() => acquireLock(request)));
+    if (ttlMs) {
+      this.ttlMs = async (request) => {
+        const attempt = await this.attempt(() => ttlMs(request));
+        return attempt.ok ? attempt.value : null;
       };
     }
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -178,66 +156,18 @@ export class ResilientStore implements CacheStore {
     return { state: this.circuit, ...this.counters };
   }
 
-  async tryLookup(request: LookupRequest): Promise<LookupOutcome> {
-    const attempt = await this.attempt(() => this.inner.lookup(request));
-    if (!attempt.ok) return { kind: 'unavailable', reason: attempt.reason };
-    return { kind: 'ok', generations: attempt.value.generations, entry: attempt.value.entry };
+  async lookup(request: LookupRequest): Promise<LookupOutcome> {
+    return outcomeOf(await this.attempt(() => this.inner.lookup(request)));
   }
 
-  /** tryLookup with the entry as bytes (the inner store's lookupBytes). */
-  async tryLookupBytes(request: LookupBytesRequest): Promise<LookupOutcome<CacheBytesEntry>> {
-    const attempt = await this.attempt(() => this.inner.lookupBytes(request));
-    if (!attempt.ok) return { kind: 'unavailable', reason: attempt.reason };
-    const { generations, entry, alongside } = attempt.value;
-    return alongside === undefined ? { kind: 'ok', generations, entry } : { kind: 'ok', generations, entry, alongside };
+  /** A write that did not happen is a miss later, nothing worse. */
+  async put(request: PutRequest): Promise<WriteOutcome> {
+    return outcomeOf(await this.attempt(() => this.inner.put(request)));
   }
 
-  /** Failures are only reported: a write that did not happen is a miss later, nothing worse. */
-  async tryPut(request: PutRequest): Promise<PutOutcome> {
-    const attempt = await this.attempt(() => this.inner.put(request));
-    return attempt.ok ? { kind: 'ok' } : { kind: 'unavailable', reason: attempt.reason };
-  }
-
-  async tryRaise(request: RaiseRequest): Promise<RaiseOutcome> {
-    if (request.facts.length === 0) return { kind: 'ok' };
-    const attempt = await this.attempt(() => this.inner.raise(request));
-    return attempt.ok ? { kind: 'ok' } : { kind: 'unavailable', reason: attempt.reason };
-  }
-
-  /** The inner store's lock through the breaker and the timeout, like every other call. */
-  async tryAcquireLock(request: LockRequest): Promise<LockOutcome> {
-    const acquire = this.inner.acquireLock?.bind(this.inner);
-    if (!acquire) return { kind: 'unsupported' };
-    const attempt = await this.attempt(() => acquire(request));
-    if (!attempt.ok) return { kind: 'unavailable', reason: attempt.reason };
-    return attempt.value ? { kind: 'acquired' } : { kind: 'held' };
-  }
-
-  async lookup(request: LookupRequest): Promise<LookupResult> {
-    const outcome = await this.tryLookup(request);
-    return outcome.kind === 'ok' ? { generations: outcome.generations, entry: outcome.entry } : UNAVAILABLE_LOOKUP;
-  }
-
-  async lookupBytes(request: LookupBytesRequest): Promise<LookupBytesResult> {
-    const outcome = await this.tryLookupBytes(request);
-    if (outcome.kind !== 'ok') return UNAVAILABLE_LOOKUP;
-    return outcome.alongside === undefined
-      ? { generations: outcome.generations, entry: outcome.entry }
-      : { generations: outcome.generations, entry: outcome.entry, alongside: outcome.alongside };
-  }
-
-  async put(request: PutRequest): Promise<void> {
-    await this.tryPut(request);
-  }
-
-  async raise(request: RaiseRequest): Promise<void> {
-    const outcome = await this.tryRaise(request);
-    if (outcome.kind !== 'ok') throw new StoreUnavailableError(outcome.reason);
-  }
-
-  async ttlMs(request: Omit<PutRequest, 'value' | 'ttlSeconds' | 'storedAt'>): Promise<number | null> {
-    const attempt = await this.attempt(() => this.inner.ttlMs(request));
-    return attempt.ok ? attempt.value : null;
+  async raise(request: RaiseRequest): Promise<WriteOutcome> {
+    if (request.facts.length === 0) return { kind: 'written' };
+    return outcomeOf(await this.attempt(() => this.inner.raise(request)));
   }
 
   async close(): Promise<void> {
