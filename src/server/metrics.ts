@@ -65,6 +65,7 @@ export class Metrics {
   private readonly operationLabels = new Set<string>();
   private readonly errorCodes = new Set<string>();
   private readonly duration: Histogram<'operation' | 'type' | 'cached'>;
+  private readonly durationSeries = new Map<string, { observe(value: number): void }>();
   private readonly errors: Counter<'code'>;
 
   constructor(private readonly sources: MetricsSources) {
@@ -99,7 +100,16 @@ export class Metrics {
   /** http.ts's observe hook: one request done. */
   readonly observe = (trace: RequestTrace, seconds: number): void => {
     const { operation, type } = this.operationOf(trace.document, trace.operationName);
-    this.duration.observe({ operation, type, cached: trace.cached ? 'true' : 'false' }, seconds);
+    const cached = trace.cached ? 'true' : 'false';
+    // The labelled series, found once per label set (bounded as the labels are): prom-client
+    // would otherwise hash the labels on every request, the hit path's included.
+    const series = `${operation}\u0000${type}\u0000${cached}`;
+    let child = this.durationSeries.get(series);
+    if (child === undefined) {
+      child = this.duration.labels({ operation, type, cached });
+      this.durationSeries.set(series, child);
+    }
+    child.observe(seconds);
     if (trace.refusedBody !== undefined) for (const code of codesOf(trace.refusedBody)) this.countError(code);
   };
 
