@@ -93,6 +93,14 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
+/**
+ * The clock as epoch milliseconds, for what reads time on every request (cache TTLs, remembered
+ * tokens and portfolios): the system clock's is Date.now itself, with no Date allocated per call.
+ */
+export function epochMsOf(clock: Clock): () => number {
+  return clock === systemClock ? Date.now : () => clock.now().getTime();
+}
+
 /** Today's business date in the fund's time zone (São Paulo, UTC−3, no DST since 2019). */
 export function today(clock: Clock): IsoDate {
   return fromUtc(new Date(clock.now().getTime() - 3 * 3_600_000));

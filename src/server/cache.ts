@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { commitFactGenerations } from '../data/fact-generation.repository';
-import type { Clock } from '../domain/dates';
+import { epochMsOf, type Clock } from '../domain/dates';
 import { createCachePolicy, MUTATION_FACTS, WRITE_THROUGH } from '../graphql/cache-policy';
 import type { Context } from '../graphql/context';
 import { MemoryStore, RedisStore, ResilientStore, ResolverCache, createRedisClient, factName, type CacheHooks, type CacheStore, type GenerationFloors, type Now } from '../resolver-cache';
@@ -34,7 +34,7 @@ export class CacheCounters {
 
 /** The cache's clock (epoch ms) from the gateway's: entries, ages and lingers in the gateway's time. */
 export function cacheNow(clock: Clock): Now {
-  return () => clock.now().getTime();
+  return epochMsOf(clock);
 }
 
 /**

@@ -247,6 +247,9 @@ export function encodingHeaders(body: EncodedBody): Record<string, string | numb
 
 /** Adds Accept-Encoding to a Vary value (keeping what others, CORS or Apollo, put there). */
 export function varyWithAcceptEncoding(existing: string | number | readonly string[] | undefined): string {
+  // Every /graphql request asks this: the two values it meets (nothing, or CORS's Origin) at once.
+  if (existing === undefined) return 'Accept-Encoding';
+  if (existing === 'Origin') return 'Origin, Accept-Encoding';
   const values = (Array.isArray(existing) ? existing.join(',') : String(existing ?? ''))
     .split(',')
     .map((v) => v.trim())

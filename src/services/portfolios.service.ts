@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { LRUCache } from 'lru-cache';
-import type { Clock } from '../domain/dates';
+import { epochMsOf, type Clock } from '../domain/dates';
 import { NotFound } from '../domain/errors';
 import type { Portfolio } from '../domain/types';
 import { findPortfolioByRef, listPortfolios } from '../data/portfolio.repository';
@@ -31,7 +31,7 @@ export class PortfolioDirectory {
     clock: Clock,
     max = REMEMBER_MAX,
   ) {
-    this.now = () => clock.now().getTime();
+    this.now = epochMsOf(clock);
     // ttlResolution 0: every check asks the clock (lru-cache would otherwise reuse a reading for
     // a millisecond of real time, which a test's clock move would not end).
     this.known = new LRUCache<string, Portfolio>({ max, ttl: REMEMBER_MS, ttlResolution: 0, perf: { now: this.now } });
