@@ -101,9 +101,26 @@ export function epochMsOf(clock: Clock): () => number {
   return clock === systemClock ? Date.now : () => clock.now().getTime();
 }
 
+const FUND_UTC_OFFSET_MS = -3 * 3_600_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * The last date `today` computed and the epoch-ms span it holds for: every cached read asks for
+ * today, and within the span the answer is a comparison, not a Date and its ISO text. A pure
+ * function of the instant, so one memo serves every clock (a test's moved clock leaves the span).
+ */
+let todayMemo: { readonly from: number; readonly until: number; readonly date: IsoDate } = { from: 0, until: 0, date: '' };
+
 /** Today's business date in the fund's time zone (São Paulo, UTC−3, no DST since 2019). */
 export function today(clock: Clock): IsoDate {
-  return fromUtc(new Date(clock.now().getTime() - 3 * 3_600_000));
+  const ms = clock === systemClock ? Date.now() : clock.now().getTime();
+  const memo = todayMemo;
+  if (ms >= memo.from && ms < memo.until) return memo.date;
+  const local = ms + FUND_UTC_OFFSET_MS;
+  const from = local - (((local % DAY_MS) + DAY_MS) % DAY_MS) - FUND_UTC_OFFSET_MS;
+  const date = fromUtc(new Date(local));
+  todayMemo = { from, until: from + DAY_MS, date };
+  return date;
 }
 
 /** The latest business day on or before `date` (the date itself on a weekday). */

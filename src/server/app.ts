@@ -133,7 +133,8 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
     introspection,
     // Suggestions are taken out by formatError (above), for the gate's errors and Apollo's alike:
     // not by Apollo's hideSchemaDetailsFromClientErrors, a plugin every request would pay a hook for.
-    formatError,
+    // Apollo's errors are counted by code as they are formatted (the gate's, from its refusals).
+    formatError: metrics.countingErrors(formatError),
     // The gate parsed and validated every document Apollo is given: Apollo reads them from it.
     documentStore: gate.documentStore,
     // Only if the gate's copy was evicted meanwhile does Apollo parse; within the same limit.
@@ -146,7 +147,6 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
     plugins: [
       // Apollo's cache-control plugin hooks every resolved field; this gateway does not use it.
       ApolloServerPluginCacheControlDisabled(),
-      metrics.apolloPlugin(),
       ...(cache ? [cache.apolloPlugin()] : []),
       ...(operations ? [operations.apolloPlugin()] : []),
       config.sandbox
@@ -163,15 +163,15 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
   await apollo.start();
 
   const authenticate = createAuthenticator(config.jwt);
-  const createContext = (req: http.IncomingMessage, requestId: string): Promise<Context> => {
+  const createContext = (req: http.IncomingMessage, requestId: string): Context => {
     const auth = authenticate(req.headers.authorization);
-    return Promise.resolve({
+    return {
       requestId,
       actor: auth.kind === 'authenticated' ? auth.actor : null,
       authError: auth.kind === 'invalid' ? auth.reason : null,
       loaders: createLoaders(db),
       services,
-    });
+    };
   };
   const server = createHttpServer({
     compression,

@@ -1,13 +1,13 @@
 import type http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
-import { ResponseCompression, varyWithAcceptEncoding, type EncodedBody, type StoredHit } from './compression';
+import { ResponseCompression, type EncodedBody, type StoredHit } from './compression';
 
 /** The only part of a request compression reads. */
 const request = (acceptEncoding?: string): http.IncomingMessage => ({ headers: acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding } }) as http.IncomingMessage;
 
 function decoded(body: EncodedBody): string {
-  const bytes = Buffer.concat(body.chunks);
+  const bytes = Buffer.concat(body.chunks.map((chunk) => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk)));
   expect(bytes.length).toBe(body.byteLength);
   switch (body.coding) {
     case 'br':
@@ -176,14 +176,17 @@ describe('ResponseCompression.encodeBody', () => {
   });
 });
 
-describe('varyWithAcceptEncoding', () => {
-  it.each<[string | string[] | undefined, string]>([
-    [undefined, 'Accept-Encoding'],
-    ['Origin', 'Origin, Accept-Encoding'],
-    [['Origin', 'accept'], 'Origin, accept, Accept-Encoding'],
-    ['accept-encoding', 'accept-encoding'],
-    ['*', '*'],
-  ])('%p → %p', (existing, vary) => {
-    expect(varyWithAcceptEncoding(existing)).toBe(vary);
+
+describe('ResponseCompression.encodeBody as it is', () => {
+  it('sends a body under minBytes, or one the client wants as is, synchronously and uncopied', () => {
+    const compression = new ResponseCompression({ enabled: true, minBytes: 1_024, cachedMaxBytes: 0 });
+    const small = '{"data":{"__typename":"Query"}}\n';
+    const large = `${JSON.stringify({ data: book(100, 'R$ 100,5') })}\n`;
+    for (const [accept, text] of [['br, gzip', small], [undefined, large], ['identity', large]] as const) {
+      const body = compression.encodeBody(request(accept), text);
+      expect(body).not.toBeInstanceOf(Promise);
+      expect(body).toEqual({ coding: 'identity', chunks: [text], byteLength: Buffer.byteLength(text) });
+    }
+    expect(compression.counts.bodyCompressions).toBe(0);
   });
 });

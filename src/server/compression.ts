@@ -63,10 +63,10 @@ const OFFERED: readonly Coding[] = ['br', 'gzip', 'identity'];
 /** Distinct Accept-Encoding values remembered with their negotiated codings (clients send few). */
 const MAX_REMEMBERED_HEADERS = 256;
 
-/** A body to send: chunks in order, their total length, and the headers that describe them. */
+/** A body to send: chunks in order (a text goes as UTF-8), their total length in bytes, and its coding. */
 export interface EncodedBody {
   readonly coding: Coding;
-  readonly chunks: readonly Buffer[];
+  readonly chunks: readonly (Buffer | string)[];
   readonly byteLength: number;
 }
 
@@ -130,11 +130,18 @@ export class ResponseCompression {
     return best;
   }
 
-  /** Apollo's complete body: compressed whole when negotiated (off the event loop). */
-  async encodeBody(req: http.IncomingMessage, body: string): Promise<EncodedBody> {
-    const bytes = Buffer.from(body, 'utf8');
-    const coding = this.codingFor(req.headers['accept-encoding'], bytes.length);
-    if (coding === 'identity') return { coding, chunks: [bytes], byteLength: bytes.length };
+  /**
+   * Apollo's complete body: compressed whole when negotiated (off the event loop); as it is,
+   * synchronously and without a copy, otherwise.
+   */
+  encodeBody(req: http.IncomingMessage, body: string): EncodedBody | Promise<EncodedBody> {
+    const byteLength = Buffer.byteLength(body, 'utf8');
+    const coding = this.codingFor(req.headers['accept-encoding'], byteLength);
+    if (coding === 'identity') return { coding, chunks: [body], byteLength };
+    return this.compressBody(coding, Buffer.from(body, 'utf8'));
+  }
+
+  private async compressBody(coding: 'br' | 'gzip', bytes: Buffer): Promise<EncodedBody> {
     this.counts.bodyCompressions += 1;
     try {
       const compressed = coding === 'br'
@@ -236,26 +243,6 @@ export class ResponseCompression {
 export class CompressionError extends Error {
   override readonly name = 'CompressionError';
   readonly code = 'COMPRESSION_FAILED';
-}
-
-/** Headers of an encoded body: its length, its coding, and Vary (the body depends on Accept-Encoding). */
-export function encodingHeaders(body: EncodedBody): Record<string, string | number> {
-  return body.coding === 'identity'
-    ? { 'content-length': body.byteLength }
-    : { 'content-length': body.byteLength, 'content-encoding': body.coding };
-}
-
-/** Adds Accept-Encoding to a Vary value (keeping what others, CORS or Apollo, put there). */
-export function varyWithAcceptEncoding(existing: string | number | readonly string[] | undefined): string {
-  // Every /graphql request asks this: the two values it meets (nothing, or CORS's Origin) at once.
-  if (existing === undefined) return 'Accept-Encoding';
-  if (existing === 'Origin') return 'Origin, Accept-Encoding';
-  const values = (Array.isArray(existing) ? existing.join(',') : String(existing ?? ''))
-    .split(',')
-    .map((v) => v.trim())
-    .filter((v) => v.length > 0);
-  if (values.some((v) => v === '*' || v.toLowerCase() === 'accept-encoding')) return values.join(', ');
-  return [...values, 'Accept-Encoding'].join(', ');
 }
 
 /**

@@ -18,11 +18,19 @@ export type CorsPolicy =
 /** What a request passed to the hook needs next. */
 export type CorsOutcome = 'answered' | 'continue';
 
-/**
- * Runs first for every /graphql request: answers a preflight ('answered') or sets the CORS
- * headers on `res` for whatever answers the request later ('continue').
- */
-export type CorsHook = (req: http.IncomingMessage, res: http.ServerResponse) => CorsOutcome;
+export interface CorsHook {
+  /**
+   * The `Vary` value every /graphql answer carries under the policy (`Origin` with an allowlist,
+   * so that a shared cache never hands one origin's answer to another), or null. The HTTP layer
+   * writes it with each answer's own headers.
+   */
+  readonly vary: string | null;
+  /**
+   * Runs first for every /graphql request: answers a preflight ('answered') or sets the CORS
+   * headers on `res` for whatever answers the request later ('continue').
+   */
+  handle(req: http.IncomingMessage, res: http.ServerResponse): CorsOutcome;
+}
 
 /** The request headers a GraphQL client sends (Apollo Client, graphql-request, fetch). */
 const ALLOWED_HEADERS = ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name', 'x-request-id'];
@@ -123,8 +131,13 @@ export function createCorsHook(policy: CorsPolicy): CorsHook {
     optionsSuccessStatus: 204,
   });
   const dynamic = policy.kind !== 'any';
-  return (req, res) => {
-    if (dynamic) res.setHeader('vary', 'Origin');
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse): CorsOutcome => {
+    const origin = req.headers.origin;
+    // No Origin and no preflight (curl, servers, same-origin GETs): under an allowlist the package
+    // would add nothing, so it is not asked.
+    if (dynamic && origin === undefined && req.method !== 'OPTIONS') return 'continue';
+    // Answers other than preflights get `vary` from the HTTP layer, with their own headers.
+    if (dynamic && req.method === 'OPTIONS') res.setHeader('vary', 'Origin');
     let passed = false;
     // The package calls next(null) for an origin it does not allow.
     middleware(req, res, (error?: unknown) => {
@@ -137,13 +150,13 @@ export function createCorsHook(policy: CorsPolicy): CorsHook {
       if (!res.writableEnded) throw new Error('cors middleware neither answered nor passed the request on');
       return 'answered';
     }
-    const origin = req.headers.origin;
     if (req.method === 'OPTIONS' && origin !== undefined && dynamic) {
       refusePreflight(res, origin);
       return 'answered';
     }
     return 'continue';
   };
+  return { vary: dynamic ? 'Origin' : null, handle };
 }
 
 function refusePreflight(res: http.ServerResponse, origin: string): void {

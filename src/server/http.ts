@@ -5,14 +5,14 @@ import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { DocumentNode } from 'graphql';
 import type { Context } from '../graphql/context';
 import type { CorsHook } from './cors';
-import { encodingHeaders, varyWithAcceptEncoding, type EncodedBody, type ResponseCompression } from './compression';
+import type { EncodedBody, ResponseCompression } from './compression';
 import type { Logger } from './logger';
 import type { Caller, GateVerdict, GraphQLRequestParts } from './operation-gate';
 
 export interface HttpDeps {
   readonly apollo: ApolloServer<Context>;
   readonly logger: Logger;
-  readonly createContext: (req: http.IncomingMessage, requestId: string) => Promise<Context>;
+  readonly createContext: (req: http.IncomingMessage, requestId: string) => Context | Promise<Context>;
   /** Resolves when the database answers; /readyz reports 503 otherwise. */
   readonly ready: () => Promise<void>;
   /** True once shutdown began: /readyz reports 503 so that load balancers stop sending (shutdown.ts). */
@@ -72,9 +72,11 @@ export interface CachedBody {
   readonly tail?: Buffer;
 }
 
-/** Writes an encoded body with its length, coding and the other headers given. */
+/** Writes an encoded body with its length, its coding and the other headers given (`headers` is the caller's own object, completed here). */
 function sendEncoded(res: http.ServerResponse, status: number, headers: Record<string, string | number>, body: EncodedBody): void {
-  res.writeHead(status, { ...headers, ...encodingHeaders(body) });
+  headers['content-length'] = body.byteLength;
+  if (body.coding !== 'identity') headers['content-encoding'] = body.coding;
+  res.writeHead(status, headers);
   const last = body.chunks.length - 1;
   for (let i = 0; i < last; i += 1) res.write(body.chunks[i]);
   res.end(body.chunks[last]);
@@ -113,20 +115,42 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   });
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown, trace?: RequestTrace): void {
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * What every /graphql answer carries beside its own headers: its request id, and `Vary` (CORS's
+ * `Origin`, compression's `Accept-Encoding`). Written in the same writeHead as the answer's own
+ * headers: Node writes an object given to writeHead straight into the head, where one header set
+ * beforehand with setHeader would send every header through setHeader's checks.
+ */
+interface AnswerHeaders {
+  readonly requestId: string;
+  readonly vary: string | null;
+}
+
+/** `own`, completed with the headers every /graphql answer carries. */
+function withAnswerHeaders(own: Record<string, string | number>, answer: AnswerHeaders | undefined): Record<string, string | number> {
+  if (answer === undefined) return own;
+  own['x-request-id'] = answer.requestId;
+  if (answer.vary !== null) own.vary = own.vary === undefined ? answer.vary : (joinVary(String(own.vary), answer.vary) ?? answer.vary);
+  return own;
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, trace?: RequestTrace, answer?: AnswerHeaders): void {
   const text = JSON.stringify(body);
   if (trace && status >= 400) trace.refusedBody = text;
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, withAnswerHeaders({ 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text) }, answer));
   res.end(text);
 }
 
-function sendVerdict(res: http.ServerResponse, verdict: Extract<GateVerdict, { kind: 'refused' }>, requestId: string, trace?: RequestTrace): void {
+function sendVerdict(res: http.ServerResponse, verdict: Extract<GateVerdict, { kind: 'refused' }>, answer: AnswerHeaders, trace?: RequestTrace): void {
   if (trace) trace.refusedBody = verdict.body;
-  res.writeHead(verdict.status, { ...verdict.headers, 'content-length': Buffer.byteLength(verdict.body), 'x-request-id': requestId });
+  res.writeHead(verdict.status, withAnswerHeaders({ ...verdict.headers, 'content-length': Buffer.byteLength(verdict.body) }, answer));
   res.end(verdict.body);
 }
 
-async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.ServerResponse, requestId: string, trace?: RequestTrace): Promise<void> {
+async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.ServerResponse, answer: AnswerHeaders, trace?: RequestTrace): Promise<void> {
+  const { requestId } = answer;
   const maxBodyBytes = deps.maxBodyBytes ?? MAX_BODY;
   // Cheapest first: a declared size over the limit, then a missing token, before the body is read.
   if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) {
@@ -134,16 +158,15 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
     req.resume();
     throw new PayloadTooLarge();
   }
-  // Every /graphql answer may depend on Accept-Encoding (refusals are small, but say it too).
-  if (deps.compression?.settings.enabled) res.setHeader('vary', varyWithAcceptEncoding(res.getHeader('vary')));
   // One context per request, shared by the hit path and Apollo's execution.
-  const context = await deps.createContext(req, requestId);
+  const made = deps.createContext(req, requestId);
+  const context = made instanceof Promise ? await made : made;
   const caller: Caller = { subject: context.actor?.id ?? null, authError: context.authError };
   if (deps.gate && caller.subject === null && (req.method === 'POST' || /[?&]query=/.test(req.url ?? ''))) {
     const refused = deps.gate.refuseAnonymous(caller);
     if (refused?.kind === 'refused') {
       req.resume();
-      return sendVerdict(res, refused, requestId, trace);
+      return sendVerdict(res, refused, answer, trace);
     }
   }
   let body: unknown = undefined;
@@ -154,7 +177,7 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
       try {
         body = JSON.parse(text);
       } catch {
-        sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] }, trace);
+        sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] }, trace, answer);
         return;
       }
     } else {
@@ -167,7 +190,7 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
   if (deps.gate && request) {
     const checked = deps.gate.check(request, caller);
     const verdict = checked instanceof Promise ? await checked : checked;
-    if (verdict.kind === 'refused') return sendVerdict(res, verdict, requestId, trace);
+    if (verdict.kind === 'refused') return sendVerdict(res, verdict, answer, trace);
     document = verdict.document;
     if (trace) {
       trace.document = document;
@@ -177,11 +200,11 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
   // POST only, as before: a GET goes to Apollo (its CSRF prevention). Synchronous for an
   // operation the cache cannot answer: such a request awaits nothing more.
   if (deps.serveCached && request && document && req.method === 'POST') {
-    const answer = deps.serveCached(request, context, document);
-    const cached = answer instanceof Promise ? await answer : answer;
+    const served = deps.serveCached(request, context, document);
+    const cached = served instanceof Promise ? await served : served;
     if (cached.kind === 'hit') {
       // The stored bytes as they are (or their compressed form, kept): nothing decoded, copied or encoded again.
-      const headers = { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId };
+      const headers = withAnswerHeaders({ 'content-type': JSON_TYPE }, answer);
       if (trace) trace.cached = true;
       if (!deps.compression) return sendEncoded(res, 200, headers, { coding: 'identity', chunks: cached.chunks, byteLength: cached.byteLength });
       const encoded = encodeCached(deps.compression, req, cached);
@@ -198,12 +221,13 @@ async function graphql(deps: HttpDeps, req: http.IncomingMessage, res: http.Serv
     httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
     context: () => Promise.resolve(context),
   });
-  const out: Record<string, string> = { 'x-request-id': requestId };
-  for (const [key, value] of response.headers) out[key] = value;
+  const own: Record<string, string | number> = {};
+  // Apollo's own Vary (if any) keeps its values; the answer's join them.
+  for (const [key, value] of response.headers) own[key] = value;
+  const out = withAnswerHeaders(own, answer);
   if (response.body.kind === 'complete' && deps.compression) {
-    // Apollo's own Vary (if any) keeps its values; Accept-Encoding joins them.
-    if (out.vary !== undefined) out.vary = varyWithAcceptEncoding([out.vary, String(res.getHeader('vary') ?? '')]);
-    sendEncoded(res, response.status ?? 200, out, await deps.compression.encodeBody(req, response.body.string));
+    const encoded = deps.compression.encodeBody(req, response.body.string);
+    sendEncoded(res, response.status ?? 200, out, encoded instanceof Promise ? await encoded : encoded);
     deps.responded?.(context, response.body.string);
     return;
   }
@@ -248,17 +272,25 @@ function graphqlRequestOf(req: http.IncomingMessage, body: unknown): GraphQLRequ
 
 /** A plain node:http server: /graphql (Apollo), /healthz (process up), /readyz (database reachable). */
 export function createHttpServer(deps: HttpDeps): http.Server {
+  // The Vary of every /graphql answer, the same for all: CORS's and compression's.
+  const vary = joinVary(deps.cors?.vary ?? null, deps.compression?.settings.enabled ? 'Accept-Encoding' : null);
+  const observe = deps.observe;
   return http.createServer((req, res) => {
+    const started = observe ? process.hrtime.bigint() : 0n;
     const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID();
-    const path = (req.url ?? '/').split('?')[0];
-    const trace = path === '/graphql' && deps.observe ? traced(deps.observe, res) : undefined;
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    const isGraphql = path === '/graphql';
+    const answer: AnswerHeaders | undefined = isGraphql ? { requestId, vary } : undefined;
+    const trace: RequestTrace | undefined = isGraphql && observe ? { operationName: null, cached: false } : undefined;
     const handle = async (): Promise<void> => {
       // First: a preflight is answered before the CSRF check, the gate and Apollo, and the CORS
       // headers set here are on every /graphql answer (Apollo's, the hit path's, the refusals).
-      if (path === '/graphql' && deps.cors?.(req, res) === 'answered') return;
+      if (isGraphql && deps.cors?.handle(req, res) === 'answered') return;
       switch (path) {
         case '/graphql':
-          return graphql(deps, req, res, requestId, trace);
+          return graphql(deps, req, res, answer!, trace);
         case '/healthz':
           return sendJson(res, 200, { status: 'ok' });
         case '/readyz':
@@ -284,27 +316,37 @@ export function createHttpServer(deps: HttpDeps): http.Server {
           return sendJson(res, 404, { error: 'not found', paths: ['/graphql', '/healthz', '/readyz', '/metrics'] });
       }
     };
-    handle().catch((error: unknown) => {
+    // The request's duration, once its answer is written (or the handler failed): the metrics'
+    // observation needs no listener on the response.
+    const done = trace ? () => observe!(trace, Number(process.hrtime.bigint() - started) / 1e9) : undefined;
+    const failed = (error: unknown): void => {
       if (error instanceof PayloadTooLarge) {
         if (!res.headersSent) {
           res.setHeader('connection', 'close');
-          sendJson(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }, trace);
+          sendJson(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }, trace, answer);
         }
-        return;
+      } else {
+        deps.logger.error({ err: error, requestId }, 'http handler failed');
+        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }, trace, answer);
+        else res.end();
       }
-      deps.logger.error({ err: error, requestId }, 'http handler failed');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }, trace);
-      else res.end();
-    });
+      done?.();
+    };
+    handle().then(done, failed);
   });
 }
 
-/** A trace for one request, handed to `observe` with its duration when the response is done ('close' comes after 'finish', and alone when the client went away). */
-function traced(observe: NonNullable<HttpDeps['observe']>, res: http.ServerResponse): RequestTrace {
-  const started = process.hrtime.bigint();
-  const trace: RequestTrace = { operationName: null, cached: false };
-  res.once('close', () => observe(trace, Number(process.hrtime.bigint() - started) / 1e9));
-  return trace;
+/** Two Vary values joined, each value once (case-insensitively); `*` stands alone. */
+export function joinVary(first: string | null, second: string | null): string | null {
+  if (first === null || first === '') return second;
+  if (second === null || second === '') return first;
+  const values: string[] = [];
+  for (const value of `${first},${second}`.split(',')) {
+    const name = value.trim();
+    if (name === '*') return '*';
+    if (name !== '' && !values.some((v) => v.toLowerCase() === name.toLowerCase())) values.push(name);
+  }
+  return values.join(', ');
 }
 
 export function listen(server: http.Server, port: number, host: string): Promise<AddressInfo> {

@@ -1,11 +1,12 @@
-import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@apollo/server';
-import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { Kind, type DocumentNode, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
 import type { Knex } from 'knex';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { ResilientStore } from '../resolver-cache';
 import type { CacheCounters } from './cache';
+import { DurationHistogram, type DurationSeries } from './duration-histogram';
 import type { GenerationFeed } from './generation-feed';
 import type { RequestTrace } from './http';
+import type { FormatError } from './operation-gate';
 import type { WarmerStats } from './warm';
 
 /**
@@ -14,6 +15,8 @@ import type { WarmerStats } from './warm';
  * limits) are candidates, so a client sending random names costs at most this many series, once.
  */
 export const MAX_OPERATION_LABELS = 200;
+/** Operation names remembered per document for its series (its operations, and a few it does not define). */
+const MAX_NAMES_PER_DOCUMENT = 16;
 /** Distinct error codes labelled; the server's own codes are a few dozen, the rest is `OTHER`. */
 export const MAX_ERROR_CODES = 50;
 
@@ -64,8 +67,16 @@ export class Metrics {
   private sqlStatements = 0;
   private readonly operationLabels = new Set<string>();
   private readonly errorCodes = new Set<string>();
-  private readonly duration: Histogram<'operation' | 'type' | 'cached'>;
-  private readonly durationSeries = new Map<string, { observe(value: number): void }>();
+  /** Written beside the registry's metrics (duration-histogram.ts says why it is not prom-client's). */
+  private readonly duration = new DurationHistogram(
+    'pms_graphql_request_duration_seconds',
+    `GraphQL requests on /graphql by operation name (at most ${MAX_OPERATION_LABELS} names of admitted documents, then "other"; "anonymous"; "none" when no document was admitted), operation type, and whether the operation cache answered.`,
+    ['operation', 'type', 'cached'],
+    DURATION_BUCKETS,
+  );
+  /** The series of each admitted document, by operation name: not cached, then cached. */
+  private readonly seriesByDocument = new WeakMap<DocumentNode, Map<string, readonly [DurationSeries, DurationSeries]>>();
+  private readonly noDocument: readonly [DurationSeries, DurationSeries];
   private readonly errors: Counter<'code'>;
 
   constructor(private readonly sources: MetricsSources) {
@@ -74,13 +85,7 @@ export class Metrics {
       this.sqlStatements += 1;
     });
     const registers = [this.registry];
-    this.duration = new Histogram({
-      name: 'pms_graphql_request_duration_seconds',
-      help: `GraphQL requests on /graphql by operation name (at most ${MAX_OPERATION_LABELS} names of admitted documents, then "other"; "anonymous"; "none" when no document was admitted), operation type, and whether the operation cache answered.`,
-      labelNames: ['operation', 'type', 'cached'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
+    this.noDocument = this.seriesPair('none', 'none');
     this.errors = new Counter({
       name: 'pms_graphql_errors_total',
       help: "Errors answered, by extensions.code: the gate's refusals (UNAUTHENTICATED, RATE_LIMITED, LIMIT_EXCEEDED, GRAPHQL_PARSE_FAILED, ...) and Apollo's.",
@@ -94,35 +99,57 @@ export class Metrics {
   /** The exposition for /metrics: this gateway's registry, then the process's default metrics. */
   async render(): Promise<{ contentType: string; text: string }> {
     const [own, process] = await Promise.all([this.registry.metrics(), processMetrics().metrics()]);
-    return { contentType: this.registry.contentType, text: `${own}\n${process}` };
+    return { contentType: this.registry.contentType, text: `${own}\n${this.duration.render()}\n${process}` };
   }
 
   /** http.ts's observe hook: one request done. */
   readonly observe = (trace: RequestTrace, seconds: number): void => {
-    const { operation, type } = this.operationOf(trace.document, trace.operationName);
-    const cached = trace.cached ? 'true' : 'false';
-    // The labelled series, found once per label set (bounded as the labels are): prom-client
-    // would otherwise hash the labels on every request, the hit path's included.
-    const series = `${operation}\u0000${type}\u0000${cached}`;
-    let child = this.durationSeries.get(series);
-    if (child === undefined) {
-      child = this.duration.labels({ operation, type, cached });
-      this.durationSeries.set(series, child);
-    }
-    child.observe(seconds);
+    const pair = trace.document === undefined ? this.noDocument : this.seriesOfDocument(trace.document, trace.operationName);
+    this.duration.observe(pair[trace.cached ? 1 : 0], seconds);
     if (trace.refusedBody !== undefined) for (const code of codesOf(trace.refusedBody)) this.countError(code);
   };
 
-  /** Counts the codes of the errors in every response Apollo sends (already formatted: the codes clients see). */
-  apolloPlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
-    const listener: GraphQLRequestListener<TContext> = {
-      willSendResponse: ({ response }) => {
-        if (response.body.kind === 'single') for (const error of response.body.singleResult.errors ?? []) this.countError(error.extensions?.code);
-        return Promise.resolve();
-      },
+  /** The series of an admitted document's operation: labelled on its first request, then two map reads. */
+  private seriesOfDocument(document: DocumentNode, operationName: string | null): readonly [DurationSeries, DurationSeries] {
+    let byName = this.seriesByDocument.get(document);
+    const known = byName?.get(operationName ?? '');
+    if (known !== undefined) return known;
+    const { operation, type } = this.operationOf(document, operationName);
+    const pair = this.seriesPair(operation, type);
+    if (byName === undefined) {
+      byName = new Map();
+      this.seriesByDocument.set(document, byName);
+    }
+    // A document defines few operations; names it does not define must not pile up.
+    if (byName.size >= MAX_NAMES_PER_DOCUMENT) byName.clear();
+    byName.set(operationName ?? '', pair);
+    return pair;
+  }
+
+  private seriesPair(operation: string, type: string): readonly [DurationSeries, DurationSeries] {
+    return [this.duration.seriesOf([operation, type, 'false']), this.duration.seriesOf([operation, type, 'true'])];
+  }
+
+  /**
+   * Apollo's formatError, counting the code of each error it formats: every error of every
+   * response Apollo sends, its HTTP-level refusals (a CSRF 400, a malformed request) included,
+   * as clients see it. Counted here rather than in a plugin, so that no request pays for a plugin
+   * hook. The gate's refusals are counted from their bodies (`observe`): give the gate the
+   * formatError unwrapped.
+   */
+  countingErrors(formatError: FormatError): FormatError {
+    return (formatted, error) => {
+      let result: GraphQLFormattedError;
+      try {
+        result = formatError(formatted, error);
+      } catch (failure) {
+        // Apollo answers INTERNAL_SERVER_ERROR in its place.
+        this.countError(undefined);
+        throw failure;
+      }
+      this.countError(result.extensions?.code);
+      return result;
     };
-    const started = Promise.resolve(listener);
-    return { requestDidStart: () => started };
   }
 
   private countError(code: unknown): void {
@@ -133,8 +160,7 @@ export class Metrics {
   }
 
   /** The label of the operation a request executed, bounded as MAX_OPERATION_LABELS says. */
-  private operationOf(document: DocumentNode | undefined, operationName: string | null): { operation: string; type: string } {
-    if (document === undefined) return { operation: 'none', type: 'none' };
+  private operationOf(document: DocumentNode, operationName: string | null): { operation: string; type: string } {
     const definition = selectedOperation(document, operationName);
     if (definition === undefined) return { operation: 'none', type: 'none' };
     const name = definition.name?.value;

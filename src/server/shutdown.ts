@@ -19,7 +19,7 @@ import type { Logger } from './logger';
  *   stalled, would otherwise keep the process alive for ever).
  */
 export interface DrainOutcome {
-  /** Requests that were in flight when the drain began, or arrived during it, and finished. */
+  /** Requests in flight when the drain began (the newest of each connection) or arriving during it that finished. */
   readonly completed: number;
   /** Connections destroyed at the deadline (with their requests, if any). */
   readonly forced: number;
@@ -29,10 +29,18 @@ const DEFAULT_IDLE_GRACE_MS = 500;
 /** A peer that does not answer our FIN within this is cut: loopback and LANs answer in microseconds. */
 const HALF_CLOSED_LIMIT_MS = 1_000;
 
+/** A response is done once everything is handed to the socket, or when it was abandoned. */
+function responseDone(res: http.ServerResponse): boolean {
+  return res.writableFinished || res.destroyed;
+}
+
 export class ConnectionDrainer {
-  /** Open connections and the number of requests in flight on each. */
-  private readonly sockets = new Map<net.Socket, number>();
-  private readonly responses = new Set<http.ServerResponse>();
+  /**
+   * Open connections, each with the newest response begun on it (null before its first request).
+   * Node answers a connection's requests in order, so the newest being done means none is in
+   * flight: until the drain, tracking costs one map write per request and no listener.
+   */
+  private readonly sockets = new Map<net.Socket, http.ServerResponse | null>();
   private drainingSince: number | null = null;
   private completedDuringDrain = 0;
   private onIdle: (() => void) | null = null;
@@ -42,7 +50,7 @@ export class ConnectionDrainer {
     private readonly idleGraceMs = DEFAULT_IDLE_GRACE_MS,
   ) {
     server.on('connection', (socket: net.Socket) => {
-      this.sockets.set(socket, 0);
+      this.sockets.set(socket, null);
       socket.once('close', () => {
         this.sockets.delete(socket);
         if (this.sockets.size === 0) this.onIdle?.();
@@ -51,11 +59,8 @@ export class ConnectionDrainer {
     // First among the request listeners: the header must be set before any handler writes.
     server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       const socket = req.socket;
-      this.sockets.set(socket, (this.sockets.get(socket) ?? 0) + 1);
-      this.responses.add(res);
-      if (this.draining) res.setHeader('connection', 'close');
-      // 'close' comes after 'finish', and also when the client goes away first: once either way.
-      res.once('close', () => this.requestDone(socket, res));
+      this.sockets.set(socket, res);
+      if (this.drainingSince !== null) this.endAfter(socket, res);
     });
   }
 
@@ -72,12 +77,12 @@ export class ConnectionDrainer {
       this.drainingSince = Date.now();
       // net.Server's close, not http.Server's: the latter would destroy idle connections (above).
       if (this.server.listening) net.Server.prototype.close.call(this.server);
-      for (const res of this.responses) {
-        if (!res.headersSent) res.setHeader('connection', 'close');
+      for (const [socket, res] of this.sockets) {
+        if (res !== null && !responseDone(res)) this.endAfter(socket, res);
       }
       const grace = Math.max(0, Math.min(this.idleGraceMs, deadline - Date.now()));
       setTimeout(() => {
-        for (const [socket, inFlight] of this.sockets) if (inFlight === 0) this.endSocket(socket);
+        for (const [socket, res] of this.sockets) if (res === null || responseDone(res)) this.endSocket(socket);
       }, grace).unref();
     }
     if (this.sockets.size > 0) {
@@ -96,16 +101,19 @@ export class ConnectionDrainer {
     return { completed: this.completedDuringDrain, forced };
   }
 
-  private requestDone(socket: net.Socket, res: http.ServerResponse): void {
-    this.responses.delete(res);
-    const inFlight = Math.max(0, (this.sockets.get(socket) ?? 1) - 1);
-    if (!this.sockets.has(socket)) return;
-    this.sockets.set(socket, inFlight);
-    if (this.drainingSince === null) return;
-    this.completedDuringDrain += 1;
-    // A response whose headers went out before the drain began carries no `Connection: close`:
-    // end its connection now that nothing is in flight on it.
-    if (inFlight === 0) this.endSocket(socket);
+  /**
+   * While draining: answers `res` with `Connection: close` if its headers are not out yet, and
+   * ends its connection once it is done, unless a newer request arrived on it meanwhile (that
+   * one's response ends it). A response whose headers went out before the drain carries no
+   * `Connection: close`, so Node would keep its connection open.
+   */
+  private endAfter(socket: net.Socket, res: http.ServerResponse): void {
+    if (!res.headersSent) res.setHeader('connection', 'close');
+    // 'close' comes after 'finish', and also when the client goes away first: once either way.
+    res.once('close', () => {
+      this.completedDuringDrain += 1;
+      if (this.sockets.get(socket) === res) this.endSocket(socket);
+    });
   }
 
   private endSocket(socket: net.Socket): void {

@@ -105,6 +105,9 @@ describe('/metrics', () => {
     // Past the token limit (2,000): refused by the gate before parsing completes.
     const long = await post({ query: `{ ${'__typename '.repeat(2_100)}}` });
     expect(long).toEqual({ status: 400, codes: ['LIMIT_EXCEEDED'] });
+    // Refused by Apollo before its request pipeline (no query string): counted as it is formatted.
+    const malformed = await post({ query: 42 });
+    expect(malformed).toEqual({ status: 400, codes: ['BAD_REQUEST'] });
     const unknown = await gw.execute(BookDocument, { portfolioId: 'NO_SUCH_FUND' }, token);
     const apolloCodes = codes(unknown);
     expect(apolloCodes).toHaveLength(1);
@@ -112,6 +115,7 @@ describe('/metrics', () => {
     const delta = (code: string) => (after.get(`{code="${code}"}`) ?? 0) - (before.get(`{code="${code}"}`) ?? 0);
     expect(delta('UNAUTHENTICATED')).toBe(1);
     expect(delta('LIMIT_EXCEEDED')).toBe(1);
+    expect(delta('BAD_REQUEST')).toBe(1);
     expect(delta(apolloCodes[0]!)).toBe(1);
     // A refused request has no admitted document: its duration is counted under "none".
     expect(samples((await scrape()).text, 'pms_graphql_request_duration_seconds_count').get('{operation="none",type="none",cached="false"}')).toBeGreaterThanOrEqual(2);
