@@ -91,7 +91,7 @@ export async function createGateway(config: Config, logger: Logger, options: Gat
   const floors = new GenerationFloors({ synced: false, now });
   const feed: GenerationFeed | null = store ? createGenerationFeed(db, floors, logger) : null;
   const cache = store ? createResolverCache(config.cache, store, cacheCounters, floors, now) : null;
-  const portfolios = new PortfolioDirectory(db, clock);
+  const portfolios = new PortfolioDirectory(db, clock, { rememberMs: config.portfolioMemorySeconds * 1000 });
   const services: ServiceDeps = {
     db,
     clock,

@@ -78,6 +78,7 @@ const schema = z
     COMPRESSION_CACHE_MAX_BYTES: z.coerce.number().int().min(0).default(16 * 1024 * 1024),
     // Bound of a graceful stop (drain, then close Redis and Postgres); past it, the process exits.
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    PORTFOLIO_MEMORY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   })
   .superRefine((env, ctx) => {
     if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) {
@@ -138,6 +139,8 @@ export interface Config {
   readonly compression: CompressionSettings;
   /** Bound of a graceful stop, ms (src/server/shutdown.ts). */
   readonly shutdownTimeoutMs: number;
+  /** How long a gateway remembers a portfolio it looked up (PORTFOLIO_MEMORY_SECONDS; 0: never). */
+  readonly portfolioMemorySeconds: number;
 }
 
 export interface CacheConfig {
@@ -247,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cors: e.CORS_ORIGINS ?? defaultCorsPolicy(e.NODE_ENV),
     compression: { enabled: e.COMPRESSION, minBytes: e.COMPRESSION_MIN_BYTES, cachedMaxBytes: e.COMPRESSION_CACHE_MAX_BYTES },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    portfolioMemorySeconds: e.PORTFOLIO_MEMORY_SECONDS,
   };
 }
 

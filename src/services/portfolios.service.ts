@@ -9,32 +9,45 @@ import * as v from './validate';
 
 /**
  * Portfolios change only by migration or seed (no operation edits one), and every read resolves
- * one before anything else: remembering them for a minute takes a statement off every request,
- * the cached hit path included. Only found portfolios are remembered.
+ * one before anything else: remembering them for a minute (PORTFOLIO_MEMORY_SECONDS) takes a
+ * statement off every request, the cached hit path included. Only found portfolios are remembered.
  */
-const REMEMBER_MS = 60_000;
+export const DEFAULT_PORTFOLIO_MEMORY_MS = 60_000;
 const REMEMBER_MAX = 10_000;
+
+export interface PortfolioDirectoryOptions {
+  /** Refs remembered at most; past it the least recently used go. */
+  readonly max?: number;
+  /** How long a found portfolio is remembered, from the start of its lookup; 0: never. */
+  readonly rememberMs?: number;
+}
 
 /**
  * The portfolios one gateway remembers, on its clock (a test moves the clock past the minute
  * instead of waiting for it). A bounded LRU: past REMEMBER_MAX refs the least recently used go.
  */
 export class PortfolioDirectory {
-  /** Found portfolios by ref (id or code), each for REMEMBER_MS from the start of its lookup. */
+  /** Found portfolios by ref (id or code), each for its memory (a minute) from the start of its lookup. */
   private readonly known: LRUCache<string, Portfolio>;
   /** The lookup under way per ref, shared by every miss of that ref until it settles. */
   private readonly pending = new Map<string, Promise<Portfolio | null>>();
   private readonly now: () => number;
 
+  private readonly remembers: boolean;
+
   constructor(
     private readonly db: Knex,
     clock: Clock,
-    max = REMEMBER_MAX,
+    options: PortfolioDirectoryOptions = {},
   ) {
     this.now = epochMsOf(clock);
+    const rememberMs = options.rememberMs ?? DEFAULT_PORTFOLIO_MEMORY_MS;
+    if (!Number.isInteger(rememberMs) || rememberMs < 0) throw new RangeError(`PortfolioDirectory: rememberMs must be a whole number of ms >= 0, got ${rememberMs}`);
+    // lru-cache reads a ttl of 0 as "for ever": 0 here remembers nothing instead.
+    this.remembers = rememberMs > 0;
     // ttlResolution 0: every check asks the clock (lru-cache would otherwise reuse a reading for
     // a millisecond of real time, which a test's clock move would not end).
-    this.known = new LRUCache<string, Portfolio>({ max, ttl: REMEMBER_MS, ttlResolution: 0, perf: { now: this.now } });
+    this.known = new LRUCache<string, Portfolio>({ max: options.max ?? REMEMBER_MAX, ttl: Math.max(1, rememberMs), ttlResolution: 0, perf: { now: this.now } });
   }
 
   /**
@@ -57,7 +70,7 @@ export class PortfolioDirectory {
     try {
       const portfolio = await findPortfolioByRef(this.db, ref);
       // Under both its refs: a book found by code names its portfolio by id.
-      if (portfolio) for (const key of new Set([ref, portfolio.id, portfolio.code])) this.known.set(key, portfolio, { start });
+      if (portfolio && this.remembers) for (const key of new Set([ref, portfolio.id, portfolio.code])) this.known.set(key, portfolio, { start });
       return portfolio;
     } finally {
       // Runs before any caller resumes (and always after find registered this lookup, the query

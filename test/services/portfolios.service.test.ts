@@ -88,9 +88,28 @@ describe('readablePortfolio', () => {
     }
   });
 
+  it('remembers for the memory it is given, and nothing with a memory of 0', async () => {
+    const moving = fixedClock();
+    const fund = await createPortfolio(shared);
+    const statements = recordStatements(shared);
+    try {
+      const hourly = new PortfolioDirectory(shared, moving, { rememberMs: 3_600_000 });
+      await readablePortfolio(hourly, viewer, fund.code);
+      moving.advance(3_599_999);
+      await readablePortfolio(hourly, viewer, fund.id);
+      expect(statements.sql).toHaveLength(1);
+      const never = new PortfolioDirectory(shared, moving, { rememberMs: 0 });
+      for (let i = 0; i < 3; i += 1) await readablePortfolio(never, viewer, fund.code);
+      expect(statements.sql).toHaveLength(4);
+      expect(() => new PortfolioDirectory(shared, moving, { rememberMs: -1 })).toThrow(RangeError);
+    } finally {
+      statements.stop();
+    }
+  });
+
   it('keeps at most its bound of refs, the least recently used going first, and shares nothing with another gateway', async () => {
     // A portfolio found by code is remembered under its code and its id: two refs each.
-    const portfolios = new PortfolioDirectory(shared, clock, 4);
+    const portfolios = new PortfolioDirectory(shared, clock, { max: 4 });
     const [a, b, c] = [await createPortfolio(shared), await createPortfolio(shared), await createPortfolio(shared)];
     const statements = recordStatements(shared);
     try {
