@@ -42,7 +42,7 @@ export interface HttpDeps {
   readonly cors?: CorsHook;
   /** gzip and brotli by Accept-Encoding (compression.ts); without it every body goes as it is. */
   readonly compression?: ResponseCompression;
-  /** Given each /graphql request's trace once its response is sent or abandoned, with its duration in seconds (metrics.ts). */
+  /** Given each /graphql request's trace once its handler has written the answer (or failed), with its duration in seconds (metrics.ts). */
   readonly observe?: (trace: RequestTrace, seconds: number) => void;
 }
 
