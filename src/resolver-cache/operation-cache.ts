@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import {
-  getArgumentValues, getVariableValues, Kind, OperationTypeNode, parse, validate, visit, type ASTNode, type DocumentNode, type FieldNode,
+  getArgumentValues, getOperationAST, getVariableValues, Kind, OperationTypeNode, parse, validate, visit, type ASTNode, type DocumentNode, type FieldNode,
   type FormattedExecutionResult, type GraphQLField, type GraphQLSchema, type OperationDefinitionNode, type VariableDefinitionNode,
 } from 'graphql';
 import { LRUCache } from 'lru-cache';
@@ -133,6 +133,11 @@ export function dataOnly(body: string, result: FormattedExecutionResult): string
 const FILL_MEMORY_MS = 1_000;
 /** Bound of the keys remembered for that; past it the least recently filled go. */
 const MAX_RECENT_FILLS = 10_000;
+
+/** The key of a plan by operation name: none and "" are different requests (the latter names no operation). */
+function planName(operationName: string | null | undefined): string {
+  return operationName ?? '\u0000';
+}
 
 /** Operation names remembered per document (its operations, and a few it does not define). */
 const MAX_NAMES_PER_DOCUMENT = 16;
@@ -356,7 +361,7 @@ export class OperationCache<TContext extends CacheContext> {
   private planOfDocument(request: OperationRequest, document: DocumentNode): Plan<TContext> | null {
     // As for text: a document this long is answered by execution (its fields are still cached).
     if (request.query.length > MAX_REMEMBERED_QUERY_CHARS) return null;
-    const name = request.operationName ?? '';
+    const name = planName(request.operationName);
     let byName = this.plansByDocument.get(document);
     const known = byName?.get(name);
     if (known !== undefined) return known;
@@ -373,7 +378,7 @@ export class OperationCache<TContext extends CacheContext> {
   private planOfText(request: OperationRequest): Plan<TContext> | null {
     // A document this long is not worth a plan; remembering it would let requests fill memory.
     if (request.query.length > MAX_REMEMBERED_QUERY_CHARS) return null;
-    const name = request.operationName ?? '';
+    const name = planName(request.operationName);
     let byName = this.plans.get(request.query);
     const known = byName?.get(name);
     if (known !== undefined) return known;
@@ -402,8 +407,8 @@ export class OperationCache<TContext extends CacheContext> {
   /** A plan only for a valid query whose root selections are all plain fields of cached coordinates. */
   private makePlan(request: OperationRequest, document: DocumentNode | null): Plan<TContext> | null {
     if (document === null) return null;
-    const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-    const operation = request.operationName ? operations.find((o) => o.name?.value === request.operationName) : operations.length === 1 ? operations[0] : undefined;
+    // The operation execution will run, chosen as graphql-js chooses it ("" names none).
+    const operation = getOperationAST(document, request.operationName);
     const queryType = this.schema.getQueryType();
     if (!operation || operation.operation !== OperationTypeNode.QUERY || !queryType) return null;
     const fields: PlannedField<TContext>[] = [];

@@ -1,4 +1,4 @@
-import { Kind, type DocumentNode, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
+import { getOperationAST, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import type { Knex } from 'knex';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { ResilientStore } from '../resolver-cache';
@@ -161,8 +161,9 @@ export class Metrics {
 
   /** The label of the operation a request executed, bounded as MAX_OPERATION_LABELS says. */
   private operationOf(document: DocumentNode, operationName: string | null): { operation: string; type: string } {
-    const definition = selectedOperation(document, operationName);
-    if (definition === undefined) return { operation: 'none', type: 'none' };
+    // The operation execution runs, chosen as graphql-js chooses it.
+    const definition = getOperationAST(document, operationName);
+    if (!definition) return { operation: 'none', type: 'none' };
     const name = definition.name?.value;
     if (name === undefined) return { operation: 'anonymous', type: definition.operation };
     if (this.operationLabels.has(name)) return { operation: name, type: definition.operation };
@@ -256,21 +257,6 @@ export class Metrics {
       },
     });
   }
-}
-
-/** The operation a request executes: the one named, or the document's only one. */
-function selectedOperation(document: DocumentNode, operationName: string | null): OperationDefinitionNode | undefined {
-  let found: OperationDefinitionNode | undefined;
-  for (const definition of document.definitions) {
-    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-    if (operationName === null) {
-      if (found !== undefined) return undefined;
-      found = definition;
-    } else if (definition.name?.value === operationName) {
-      return definition;
-    }
-  }
-  return found;
 }
 
 /** The `extensions.code` of each error of a JSON error body; `BAD_REQUEST` when it cannot be read. */

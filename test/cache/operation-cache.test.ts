@@ -177,6 +177,21 @@ describe.each(stores)('the operation cache on %s', (_name, code, makeStore) => {
     expect(reports(await post('Gross'))[0]?.status).toBe('hit');
   });
 
+  it('answers an empty operation name as Apollo does, even for a stored single-operation document', async () => {
+    const query = 'query Only($p: ID!) { book(portfolioId: $p) { summary { grossExposureBrl } } }';
+    const post = (operationName: string | null) =>
+      fetch(gw.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, operationName, variables: { p: fund.code } }),
+      }).then((r) => r.json() as Promise<GraphQLResponse<Record<string, unknown>>>);
+    await post(null);
+    expect(reports(await post(null))[0]?.status).toBe('hit');
+    // "" names no operation of the document: graphql-js refuses it, so the stored bytes must not answer it.
+    expect(codes(await post(''))).toEqual(['OPERATION_RESOLUTION_FAILURE']);
+    expect(reports(await post(null))[0]?.status).toBe('hit');
+  });
+
   it("on a miss stores the response once: the root field's own entry is not written besides it", async () => {
     const own = await seedFund(db, `${code}ONCE`);
     const before = gw.gateway.cacheCounters.byType.get('Book')?.computations ?? 0;
