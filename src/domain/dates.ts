@@ -113,7 +113,7 @@ let todayMemo: { readonly from: number; readonly until: number; readonly date: I
 
 /** Today's business date in the fund's time zone (São Paulo, UTC−3, no DST since 2019). */
 export function today(clock: Clock): IsoDate {
-  const ms = clock === systemClock ? Date.now() : clock.now().getTime();
+  const ms = epochMsOf(clock)();
   const memo = todayMemo;
   if (ms >= memo.from && ms < memo.until) return memo.date;
   const local = ms + FUND_UTC_OFFSET_MS;

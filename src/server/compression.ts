@@ -94,7 +94,8 @@ interface CompressedHead {
 }
 
 export class ResponseCompression {
-  private readonly preferences = new Map<string, readonly Coding[]>();
+  /** Negotiated codings by Accept-Encoding value (clients send few distinct ones). */
+  private readonly preferences = new LRUCache<string, readonly Coding[]>({ max: MAX_REMEMBERED_HEADERS });
   private readonly heads: LRUCache<string, CompressedHead>;
   /** Compressions under way, by coding and entry key: concurrent first reads share one. */
   private readonly pending = new Map<string, { readonly source: Buffer; readonly done: Promise<CompressedHead> }>();
@@ -234,7 +235,6 @@ export class ResponseCompression {
     const known = this.preferences.get(header);
     if (known !== undefined) return known;
     const accepted = new Negotiator({ headers: { 'accept-encoding': header } }).encodings(OFFERED, { preferred: OFFERED }) as Coding[];
-    if (this.preferences.size >= MAX_REMEMBERED_HEADERS) this.preferences.clear();
     this.preferences.set(header, accepted);
     return accepted;
   }

@@ -15,8 +15,8 @@ import type { WarmerStats } from './warm';
  * limits) are candidates, so a client sending random names costs at most this many series, once.
  */
 export const MAX_OPERATION_LABELS = 200;
-/** Operation names remembered per document for its series (its operations, and a few it does not define). */
-const MAX_NAMES_PER_DOCUMENT = 16;
+/** The labels of a request that executed no admitted operation (refusals, the landing page). */
+const NO_OPERATION = { operation: 'none', type: 'none' } as const;
 /** Distinct error codes labelled; the server's own codes are a few dozen, the rest is `OTHER`. */
 export const MAX_ERROR_CODES = 50;
 
@@ -74,9 +74,8 @@ export class Metrics {
     ['operation', 'type', 'cached'],
     DURATION_BUCKETS,
   );
-  /** The series of each admitted document, by operation name: not cached, then cached. */
-  private readonly seriesByDocument = new WeakMap<DocumentNode, Map<string, readonly [DurationSeries, DurationSeries]>>();
-  private readonly noDocument: readonly [DurationSeries, DurationSeries];
+  /** The series of each operation label and type (bounded as the labels are): not cached, then cached. */
+  private readonly series = new Map<string, readonly [DurationSeries, DurationSeries]>();
   private readonly errors: Counter<'code'>;
 
   constructor(private readonly sources: MetricsSources) {
@@ -85,7 +84,6 @@ export class Metrics {
       this.sqlStatements += 1;
     });
     const registers = [this.registry];
-    this.noDocument = this.seriesPair('none', 'none');
     this.errors = new Counter({
       name: 'pms_graphql_errors_total',
       help: "Errors answered, by extensions.code: the gate's refusals (UNAUTHENTICATED, RATE_LIMITED, LIMIT_EXCEEDED, GRAPHQL_PARSE_FAILED, ...) and Apollo's.",
@@ -104,31 +102,16 @@ export class Metrics {
 
   /** http.ts's observe hook: one request done. */
   readonly observe = (trace: RequestTrace, seconds: number): void => {
-    const pair = trace.document === undefined ? this.noDocument : this.seriesOfDocument(trace.document, trace.operationName);
+    const { operation, type } = trace.document === undefined ? NO_OPERATION : this.operationOf(trace.document, trace.operationName);
+    const key = `${operation}\n${type}`;
+    let pair = this.series.get(key);
+    if (pair === undefined) {
+      pair = [this.duration.seriesOf([operation, type, 'false']), this.duration.seriesOf([operation, type, 'true'])];
+      this.series.set(key, pair);
+    }
     this.duration.observe(pair[trace.cached ? 1 : 0], seconds);
     if (trace.refusedBody !== undefined) for (const code of codesOf(trace.refusedBody)) this.countError(code);
   };
-
-  /** The series of an admitted document's operation: labelled on its first request, then two map reads. */
-  private seriesOfDocument(document: DocumentNode, operationName: string | null): readonly [DurationSeries, DurationSeries] {
-    let byName = this.seriesByDocument.get(document);
-    const known = byName?.get(operationName ?? '');
-    if (known !== undefined) return known;
-    const { operation, type } = this.operationOf(document, operationName);
-    const pair = this.seriesPair(operation, type);
-    if (byName === undefined) {
-      byName = new Map();
-      this.seriesByDocument.set(document, byName);
-    }
-    // A document defines few operations; names it does not define must not pile up.
-    if (byName.size >= MAX_NAMES_PER_DOCUMENT) byName.clear();
-    byName.set(operationName ?? '', pair);
-    return pair;
-  }
-
-  private seriesPair(operation: string, type: string): readonly [DurationSeries, DurationSeries] {
-    return [this.duration.seriesOf([operation, type, 'false']), this.duration.seriesOf([operation, type, 'true'])];
-  }
 
   /**
    * Apollo's formatError, counting the code of each error it formats: every error of every
@@ -163,7 +146,7 @@ export class Metrics {
   private operationOf(document: DocumentNode, operationName: string | null): { operation: string; type: string } {
     // The operation execution runs, chosen as graphql-js chooses it.
     const definition = getOperationAST(document, operationName);
-    if (!definition) return { operation: 'none', type: 'none' };
+    if (!definition) return NO_OPERATION;
     const name = definition.name?.value;
     if (name === undefined) return { operation: 'anonymous', type: definition.operation };
     if (this.operationLabels.has(name)) return { operation: name, type: definition.operation };
