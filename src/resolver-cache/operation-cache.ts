@@ -256,60 +256,73 @@ export class OperationCache<TContext extends CacheContext> {
     let fieldKeys: string[] | undefined;
     const keysOfFields = (): string[] => (fieldKeys ??= plan.fields.map((f) => this.fieldCache.fieldBaseKey(f.cached, identities[f.responseKey]!, scope)));
     const alongside = () => plan.fields.map((f, i) => ({ baseKey: keysOfFields()[i]!, factIndexes: f.factIndexes }));
-    let found: LookupBytesOutcome;
+    // A read whose misses may lead to computing the root fields (single-flight.ts): open until they
+    // have acted on what it read (a miss that offers them leaves it in the request's state), so that
+    // a result it missed stays joinable meanwhile.
+    const read = this.fieldCache.openRead();
+    let handedOver = false;
     try {
-      found = await this.readBytes({ tag, facts, baseKey, floors, ttlSeconds: plan.ttlSeconds, alongside });
-    } catch {
-      return PROCEED; // a bare adapter that failed: as unavailable
-    }
-    if (found.kind === 'unavailable') return PROCEED;
-    // Below a floor: a store that ignored the floors, whose entry was stored before a commit this
-    // process knows of; the fields look up alone. The floors are read again after the round trip:
-    // an announcement that arrived meanwhile counts.
-    const floorsNow = floorsKnown.floorsOf(facts);
-    if (found.generations.some((g, i) => g < floorsNow[i]!)) return PROCEED;
-    // The root fields' entries read alongside, on a miss of a store that read them.
-    let read: readonly (CacheEntry | null)[] | undefined;
-    switch (found.kind) {
-      case 'hit': {
-        const stored = found.entry.bytes;
-        // The stored value is `{"data":…}`; anything else was not written here and is refilled.
-        if (stored.length > 1 && stored[stored.length - 1] === CLOSING_BRACE) {
-          const ageSeconds = Math.max(0, Math.floor((this.now() - found.entry.storedAt) / 1000));
-          for (const f of plan.fields) this.hooks.onHit?.({ coordinate: f.cached.coordinate, typeName: f.cached.typeName, ageSeconds });
-          // The extensions are spliced in; the data is sent as stored, never decoded.
-          const head = stored.subarray(0, stored.length - 1);
-          const tail = tailOf(plan, ageSeconds);
-          this.onServed?.('hit');
-          return { kind: 'hit', chunks: [head, tail], byteLength: head.length + tail.length, entryKey: `${tag}\n${baseKey}`, head, tail };
+      let found: LookupBytesOutcome;
+      try {
+        found = await this.readBytes({ tag, facts, baseKey, floors, ttlSeconds: plan.ttlSeconds, alongside });
+      } catch {
+        return PROCEED; // a bare adapter that failed: as unavailable
+      }
+      if (found.kind === 'unavailable') return PROCEED;
+      // Below a floor: a store that ignored the floors, whose entry was stored before a commit this
+      // process knows of; the fields look up alone. The floors are read again after the round trip:
+      // an announcement that arrived meanwhile counts.
+      const floorsNow = floorsKnown.floorsOf(facts);
+      if (found.generations.some((g, i) => g < floorsNow[i]!)) return PROCEED;
+      // The root fields' entries read alongside, on a miss of a store that read them.
+      let alongsideRead: readonly (CacheEntry | null)[] | undefined;
+      switch (found.kind) {
+        case 'hit': {
+          const stored = found.entry.bytes;
+          // The stored value is `{"data":…}`; anything else was not written here and is refilled.
+          if (stored.length > 1 && stored[stored.length - 1] === CLOSING_BRACE) {
+            const ageSeconds = Math.max(0, Math.floor((this.now() - found.entry.storedAt) / 1000));
+            for (const f of plan.fields) this.hooks.onHit?.({ coordinate: f.cached.coordinate, typeName: f.cached.typeName, ageSeconds });
+            // The extensions are spliced in; the data is sent as stored, never decoded.
+            const head = stored.subarray(0, stored.length - 1);
+            const tail = tailOf(plan, ageSeconds);
+            this.onServed?.('hit');
+            return { kind: 'hit', chunks: [head, tail], byteLength: head.length + tail.length, entryKey: `${tag}\n${baseKey}`, head, tail };
+          }
+          break;
         }
-        break;
+        case 'miss': {
+          alongsideRead = found.alongside;
+          break;
+        }
+        default:
+          return assertNever(found);
       }
-      case 'miss': {
-        read = found.alongside;
-        break;
+      const fieldLookups = new Map<string, LookupResult>();
+      // A store that did not read them (RedisStore without local copies, a store without
+      // lookupBytes) leaves the fields to look up for themselves.
+      if (alongsideRead !== undefined) {
+        const generations = found.generations;
+        const entries = alongsideRead;
+        const keys = keysOfFields();
+        plan.fields.forEach((f, i) => {
+          fieldLookups.set(keys[i]!, lookupResult(f.factIndexes.map((k) => generations[k]!), entries[i] ?? null));
+        });
       }
-      default:
-        return assertNever(found);
+      // The miss, in the request's cache state (request-state.ts): a holder the context declares,
+      // which Apollo's copy of the context shares, so what the plugin writes into it `fill` reads.
+      const state = cacheStateOf(context);
+      state.pendingFill = { ticket: { tag, baseKey, generations: found.generations, ttlSeconds: plan.ttlSeconds, startedAt }, result: null };
+      if (fieldLookups.size > 0) {
+        state.offeredLookups = fieldLookups;
+        state.offeredRead = read;
+        handedOver = true;
+      }
+      this.onServed?.('miss');
+      return PROCEED;
+    } finally {
+      if (!handedOver) this.fieldCache.closeRead(read);
     }
-    const fieldLookups = new Map<string, LookupResult>();
-    // A store that did not read them (RedisStore without local copies, a store without
-    // lookupBytes) leaves the fields to look up for themselves.
-    if (read !== undefined) {
-      const generations = found.generations;
-      const entries = read;
-      const keys = keysOfFields();
-      plan.fields.forEach((f, i) => {
-        fieldLookups.set(keys[i]!, lookupResult(f.factIndexes.map((k) => generations[k]!), entries[i] ?? null));
-      });
-    }
-    // The miss, in the request's cache state (request-state.ts): a holder the context declares,
-    // which Apollo's copy of the context shares, so what the plugin writes into it `fill` reads.
-    const state = cacheStateOf(context);
-    state.pendingFill = { ticket: { tag, baseKey, generations: found.generations, ttlSeconds: plan.ttlSeconds, startedAt, fieldLookups }, result: null };
-    if (fieldLookups.size > 0) state.offeredLookups = fieldLookups;
-    this.onServed?.('miss');
-    return PROCEED;
   }
 
   /**
@@ -321,10 +334,14 @@ export class OperationCache<TContext extends CacheContext> {
     // this plugin to call for them.
     const listener: GraphQLRequestListener<TContext> = {
       willSendResponse: ({ contextValue, response }) => {
-        const pending = contextValue.cacheState?.pendingFill;
-        if (!pending || response.body.kind !== 'single') return Promise.resolve();
-        const result = response.body.singleResult;
-        if (!result.errors?.length && result.data != null) pending.result = result;
+        const state = contextValue.cacheState;
+        const pending = state?.pendingFill;
+        if (!state || !pending) return Promise.resolve();
+        // Execution is over: a root field that did not act on its offered lookup never will.
+        this.fieldCache.closeRead(state.takeOfferedRead());
+        const result = response.body.kind === 'single' ? response.body.singleResult : null;
+        if (result && !result.errors?.length && result.data != null) pending.result = result;
+        else state.filled(); // nothing will be stored: the flights it held go
         return Promise.resolve();
       },
     };
@@ -340,15 +357,20 @@ export class OperationCache<TContext extends CacheContext> {
    * The server calls it with each body it has sent; a no-op for any other request.
    */
   fill(context: TContext, body: string): void {
-    const pending = context.cacheState?.pendingFill;
-    if (!pending?.result) return;
+    const state = context.cacheState;
+    const pending = state?.pendingFill;
+    if (!state || !pending?.result) return;
     const { ticket, result } = pending;
     pending.result = null;
     // Text: Redis takes it as it is, and the in-process store turns it into bytes on its first hit.
     const { tag, baseKey, generations, ttlSeconds, startedAt } = ticket;
-    if (!this.firstFill(`${tag}\n${baseKey}\n${generations.join('.')}`)) return;
-    const value = dataOnly(body, result);
-    this.store.put({ tag, baseKey, generations, ttlSeconds, value, storedAt: startedAt }).catch(() => undefined);
+    if (this.firstFill(`${tag}\n${baseKey}\n${generations.join('.')}`)) {
+      const value = dataOnly(body, result);
+      this.store.put({ tag, baseKey, generations, ttlSeconds, value, storedAt: startedAt }).catch(() => undefined);
+    }
+    // Sent (the store runs it before any read sent after it), or stored lately by another request:
+    // readers from now on find the response, so the root fields' flights need not wait for them.
+    state.filled();
   }
 
   /** Whether no response of this key and generations was stored in the last FILL_MEMORY_MS. */

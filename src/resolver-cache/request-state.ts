@@ -9,8 +9,6 @@ export interface MissTicket {
   readonly generations: readonly number[];
   readonly ttlSeconds: number;
   readonly startedAt: number;
-  /** The root fields' own lookups, made in the same round trip (by base key). */
-  readonly fieldLookups: ReadonlyMap<string, LookupResult>;
 }
 
 /** An expected miss: its ticket, and the response once the operation cache's plugin found it storable. */
@@ -38,7 +36,18 @@ export class CacheRequestState {
    * Lookups of root fields the operation cache made in its own round trip, by the fields' base keys:
    * a root field with one uses it instead of asking the store again.
    */
-  offeredLookups: ReadonlyMap<string, LookupResult> | null = null;
+  offeredLookups: Map<string, LookupResult> | null = null;
+  /**
+   * The operation cache's store read (a read ticket of the single flight), open until every root
+   * field has acted on its offered lookup, or until the request ends: meanwhile a result that
+   * read may have missed stays joinable (single-flight.ts).
+   */
+  offeredRead: number | null = null;
+  /**
+   * The single flight's releases of the root fields' results that this request's response, once
+   * stored whole, will hold: called when the operation cache has written it, or knows it will not.
+   */
+  releaseOnFill: (() => void)[] | null = null;
 
   /**
    * Whether the operation cache stores this request's whole response: its root fields' own entries
@@ -46,6 +55,29 @@ export class CacheRequestState {
    */
   get storedWhole(): boolean {
     return this.pendingFill !== null;
+  }
+
+  /**
+   * A root field took its offered lookup and acted on it: the operation cache's read ticket once
+   * every root field has (the caller closes it), else null.
+   */
+  tookOffer(baseKey: string): number | null {
+    const offered = this.offeredLookups;
+    return offered?.delete(baseKey) && offered.size === 0 ? this.takeOfferedRead() : null;
+  }
+
+  /** The operation cache's read ticket, if still open, for the caller to close; null afterwards. */
+  takeOfferedRead(): number | null {
+    const ticket = this.offeredRead;
+    this.offeredRead = null;
+    return ticket;
+  }
+
+  /** Releases the flights held for the fill: it was written, or will not be (idempotent). */
+  filled(): void {
+    const releases = this.releaseOnFill;
+    this.releaseOnFill = null;
+    if (releases) for (const release of releases) release();
   }
 }
 

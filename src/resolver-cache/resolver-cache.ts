@@ -110,6 +110,20 @@ export class ResolverCache<TContext extends CacheContext> {
     return this.fields.get(coordinate);
   }
 
+  /**
+   * Opens a store read whose misses may lead to computing cached fields (a read ticket of the
+   * single flight): the operation cache opens one for its lookup and leaves it in the request's
+   * state, where the root fields close it once they have acted on what it read.
+   */
+  openRead(): number {
+    return this.flights.openRead();
+  }
+
+  /** Closes a read `openRead` opened (idempotent). */
+  closeRead(ticket: number | null): void {
+    if (ticket !== null) this.flights.closeRead(ticket);
+  }
+
   /** The base key a field's entry is stored under, for an identity the policy gave (its args and scope). */
   fieldBaseKey(cached: CachedField<TContext>, args: Readonly<Record<string, unknown>>, scope: string): string {
     return baseKey(cached.coordinate, args, scope, this.digests);
@@ -331,12 +345,18 @@ export class ResolverCache<TContext extends CacheContext> {
       const key = baseKey(cached.coordinate, identity.args, tag, this.digests);
       const facts = cached.dependsOn.map((k) => factName(k, tag));
       const floors = this.floors.floorsOf(facts);
-      const offered = info.path.prev === undefined ? context.cacheState?.offeredLookups?.get(key) : undefined;
+      const state = info.path.prev === undefined ? context.cacheState : undefined;
+      const offered = state?.offeredLookups?.get(key);
+      // A read of its own is open until this field has acted on it (joined, led or hit), the
+      // operation cache's until every root field has: a result it may have missed stays joinable.
+      const ticket = offered === undefined ? this.flights.openRead() : 0;
       const looked = offered !== undefined ? offered : await this.safeLookup(cached, tag, facts, key, floors);
+      const acted = (): void => this.closeRead(offered === undefined ? ticket : state!.tookOffer(key));
       // The floors again, after the store's round trip: an announcement that arrived meanwhile
       // (a write the store had not heard of) still keeps this read from the entry before it.
       const found = looked === null ? null : atFloors(looked, this.floors.floorsOf(facts));
       if (found?.entry) {
+        acted();
         const ageSeconds = Math.max(0, Math.floor((this.now() - found.entry.storedAt) / 1000));
         this.report(context, info, cached, { kind: 'hit', ageSeconds, ttlSeconds: cached.ttlSeconds });
         return JSON.parse(found.entry.value) as unknown;
@@ -345,13 +365,15 @@ export class ResolverCache<TContext extends CacheContext> {
       // computation started before an invalidation this process knows of is never joined by a
       // reader that comes after it, and it stores where no one will look.
       const flightKey = `${tag}\n${key}\n${(found ? found.generations : this.floors.floorsOf(facts)).join('.')}`;
-      const store = found !== null && !(info.path.prev === undefined && context.cacheState?.storedWhole === true);
-      const { leader, result } = this.flights.run(flightKey, async () => {
+      const storedWhole = state?.storedWhole === true;
+      const store = found !== null && !storedWhole;
+      const { leader, result, release } = this.flights.run(flightKey, async () => {
         const value: unknown = (await resolve(source, args, context, info)) ?? null;
         this.hooks.onCompute?.({ coordinate: cached.coordinate, typeName: cached.typeName });
         // The leader's start: the entry must not claim data fresher than its computation read.
         return { value, startedAt, stored: false };
       });
+      acted();
       const computed = await result;
       // Whoever first needs the entry writes it, leader or not: a leader whose response is stored
       // whole writes none, and a reader sharing its computation may still need one.
@@ -361,6 +383,10 @@ export class ResolverCache<TContext extends CacheContext> {
         // order, so this process's next lookup of the key still comes after the write.
         void this.safePut(cached, { tag, baseKey: key, generations: found.generations, value: JSON.stringify(computed.value), ttlSeconds: cached.ttlSeconds, storedAt: computed.startedAt });
       }
+      // The write that lets later readers find the result is the response's, for a response stored
+      // whole (the operation cache's fill); otherwise it was just sent, or there is none to wait for.
+      if (storedWhole) (state.releaseOnFill ??= []).push(release);
+      else release();
       this.report(context, info, cached, { kind: 'miss', ttlSeconds: cached.ttlSeconds, shared: !leader });
       // The computed value itself, not its JSON round trip: the scalars serialize both forms
       // alike (the tests compare hit and miss responses), and a miss does not parse what it just

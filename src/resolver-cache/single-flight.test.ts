@@ -49,4 +49,79 @@ describe('SingleFlight', () => {
     expect(flights.run('a', () => Promise.resolve('again')).leader).toBe(true);
     expect(flights.run('c', () => Promise.resolve('again')).leader).toBe(false);
   });
+
+  describe('released results', () => {
+    const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+    it('stay joinable while a read opened before the release is open, and go once it closes', async () => {
+      const flights = new SingleFlight<string>(1_000, () => 0);
+      const before = flights.openRead();
+      const leader = flights.run('k', () => Promise.resolve('v'));
+      await leader.result;
+      leader.release();
+      const late = flights.run('k', () => Promise.resolve('again'));
+      expect(late.leader).toBe(false);
+      expect(await late.result).toBe('v');
+      flights.closeRead(before);
+      expect(flights.size).toBe(0);
+      expect(flights.run('k', () => Promise.resolve('again')).leader).toBe(true);
+    });
+
+    it('go at once when no read opened before the release is still open: later reads find the write', async () => {
+      const flights = new SingleFlight<string>(1_000, () => 0);
+      const leader = flights.run('k', () => Promise.resolve('v'));
+      await leader.result;
+      // A read opened before the release but closed before it holds nothing.
+      flights.closeRead(flights.openRead());
+      leader.release();
+      const after = flights.openRead();
+      expect(flights.size).toBe(0);
+      expect(flights.run('k', () => Promise.resolve('again')).leader).toBe(true);
+      flights.closeRead(after);
+      expect(flights.openReads).toBe(0);
+    });
+
+    it('wait for the oldest open read only as long as the linger: a read never closed holds nothing after it', async () => {
+      let now = 0;
+      const flights = new SingleFlight<string>(1_000, () => now);
+      flights.openRead(); // never closed
+      const leader = flights.run('k', () => Promise.resolve('v'));
+      await leader.result;
+      leader.release();
+      expect(flights.size).toBe(1);
+      now += 1_000;
+      flights.closeRead(flights.openRead());
+      expect(flights.size).toBe(0);
+      expect(flights.openReads).toBe(0);
+    });
+
+    it('released before they settle go when they settle, and never while in progress', async () => {
+      const flights = new SingleFlight<string>(1_000, () => 0);
+      let finish: (value: string) => void = () => undefined;
+      const leader = flights.run('k', () => new Promise<string>((resolve) => (finish = resolve)));
+      leader.release();
+      const joiner = flights.run('k', () => Promise.resolve('other'));
+      expect(joiner.leader).toBe(false);
+      finish('v');
+      expect(await joiner.result).toBe('v');
+      await settle();
+      expect(flights.size).toBe(0);
+    });
+
+    it('count once: a second release, or one from a joiner, changes nothing', async () => {
+      const flights = new SingleFlight<string>(1_000, () => 0);
+      const first = flights.openRead();
+      const leader = flights.run('k', () => Promise.resolve('v'));
+      await leader.result;
+      leader.release();
+      const second = flights.openRead();
+      const joiner = flights.run('k', () => Promise.resolve('other'));
+      joiner.release();
+      flights.closeRead(first);
+      // Released before `second` was opened: `second` does not hold it.
+      expect(flights.size).toBe(0);
+      flights.closeRead(second);
+    });
+  });
 });
+
