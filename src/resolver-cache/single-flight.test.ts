@@ -52,13 +52,17 @@ describe('SingleFlight', () => {
 
   describe('released results', () => {
     const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+    /** Leads key 'k' to the result 'v', then releases it. */
+    const leadAndRelease = async (flights: SingleFlight<string>): Promise<void> => {
+      const leader = flights.run('k', () => Promise.resolve('v'));
+      await leader.result;
+      leader.release();
+    };
 
     it('stay joinable while a read opened before the release is open, and go once it closes', async () => {
       const flights = new SingleFlight<string>(1_000, () => 0);
       const before = flights.openRead();
-      const leader = flights.run('k', () => Promise.resolve('v'));
-      await leader.result;
-      leader.release();
+      await leadAndRelease(flights);
       const late = flights.run('k', () => Promise.resolve('again'));
       expect(late.leader).toBe(false);
       expect(await late.result).toBe('v');
@@ -85,9 +89,7 @@ describe('SingleFlight', () => {
       let now = 0;
       const flights = new SingleFlight<string>(1_000, () => now);
       flights.openRead(); // never closed
-      const leader = flights.run('k', () => Promise.resolve('v'));
-      await leader.result;
-      leader.release();
+      await leadAndRelease(flights);
       expect(flights.size).toBe(1);
       now += 1_000;
       flights.closeRead(flights.openRead());
@@ -111,9 +113,7 @@ describe('SingleFlight', () => {
     it('count once: a second release, or one from a joiner, changes nothing', async () => {
       const flights = new SingleFlight<string>(1_000, () => 0);
       const first = flights.openRead();
-      const leader = flights.run('k', () => Promise.resolve('v'));
-      await leader.result;
-      leader.release();
+      await leadAndRelease(flights);
       const second = flights.openRead();
       const joiner = flights.run('k', () => Promise.resolve('other'));
       joiner.release();
