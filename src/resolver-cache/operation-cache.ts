@@ -341,7 +341,6 @@ export class OperationCache<TContext extends CacheContext> {
         this.fieldCache.closeRead(state.takeOfferedRead());
         const result = response.body.kind === 'single' ? response.body.singleResult : null;
         if (result && !result.errors?.length && result.data != null) pending.result = result;
-        else state.filled(); // nothing will be stored: the flights it held go
         return Promise.resolve();
       },
     };
@@ -357,20 +356,15 @@ export class OperationCache<TContext extends CacheContext> {
    * The server calls it with each body it has sent; a no-op for any other request.
    */
   fill(context: TContext, body: string): void {
-    const state = context.cacheState;
-    const pending = state?.pendingFill;
-    if (!state || !pending?.result) return;
+    const pending = context.cacheState?.pendingFill;
+    if (!pending?.result) return;
     const { ticket, result } = pending;
     pending.result = null;
     // Text: Redis takes it as it is, and the in-process store turns it into bytes on its first hit.
     const { tag, baseKey, generations, ttlSeconds, startedAt } = ticket;
-    if (this.firstFill(`${tag}\n${baseKey}\n${generations.join('.')}`)) {
-      const value = dataOnly(body, result);
-      this.store.put({ tag, baseKey, generations, ttlSeconds, value, storedAt: startedAt }).catch(() => undefined);
-    }
-    // Sent (the store runs it before any read sent after it), or stored lately by another request:
-    // readers from now on find the response, so the root fields' flights need not wait for them.
-    state.filled();
+    if (!this.firstFill(`${tag}\n${baseKey}\n${generations.join('.')}`)) return;
+    const value = dataOnly(body, result);
+    this.store.put({ tag, baseKey, generations, ttlSeconds, value, storedAt: startedAt }).catch(() => undefined);
   }
 
   /** Whether no response of this key and generations was stored in the last FILL_MEMORY_MS. */

@@ -43,11 +43,6 @@ export class CacheRequestState {
    * read may have missed stays joinable (single-flight.ts).
    */
   offeredRead: number | null = null;
-  /**
-   * The single flight's releases of the root fields' results that this request's response, once
-   * stored whole, will hold: called when the operation cache has written it, or knows it will not.
-   */
-  releaseOnFill: (() => void)[] | null = null;
 
   /**
    * Whether the operation cache stores this request's whole response: its root fields' own entries
@@ -71,13 +66,6 @@ export class CacheRequestState {
     const ticket = this.offeredRead;
     this.offeredRead = null;
     return ticket;
-  }
-
-  /** Releases the flights held for the fill: it was written, or will not be (idempotent). */
-  filled(): void {
-    const releases = this.releaseOnFill;
-    this.releaseOnFill = null;
-    if (releases) for (const release of releases) release();
   }
 }
 

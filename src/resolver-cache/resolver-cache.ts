@@ -383,10 +383,10 @@ export class ResolverCache<TContext extends CacheContext> {
         // order, so this process's next lookup of the key still comes after the write.
         void this.safePut(cached, { tag, baseKey: key, generations: found.generations, value: JSON.stringify(computed.value), ttlSeconds: cached.ttlSeconds, storedAt: computed.startedAt });
       }
-      // The write that lets later readers find the result is the response's, for a response stored
-      // whole (the operation cache's fill); otherwise it was just sent, or there is none to wait for.
-      if (storedWhole) (state.releaseOnFill ??= []).push(release);
-      else release();
+      // The entry was just sent (or there is none to wait for): later reads find it. A response
+      // stored whole is found by its own document only; other documents that read this field still
+      // join the computation, up to the single flight's bounds, so it is not released.
+      if (!storedWhole) release();
       this.report(context, info, cached, { kind: 'miss', ttlSeconds: cached.ttlSeconds, shared: !leader });
       // The computed value itself, not its JSON round trip: the scalars serialize both forms
       // alike (the tests compare hit and miss responses), and a miss does not parse what it just

@@ -14,8 +14,8 @@ import { systemNow, type Now } from './clock';
  * learns that nobody will, calls the `release` that `run` gave: a store answers reads sent after
  * the write with the entry (a connection runs its commands in order; the in-process store writes
  * at once), so only reads opened before the release can still miss it. The result is dropped as
- * soon as all of those are closed, within about a round trip of the write, instead of a fixed
- * second after it settled.
+ * soon as all of those are closed, within about a round trip of the write. A result nobody
+ * releases (one that later readers cannot find in the store) stays until the bounds below.
  *
  * Bounds that hold whatever callers do: a settled result is dropped `lingerMs` after it settled
  * (released or not), a read not closed within `lingerMs` stops holding anything, and at most

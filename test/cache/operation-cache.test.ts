@@ -196,12 +196,24 @@ describe.each(stores)('the operation cache on %s', (_name, code, makeStore) => {
     const own = await seedFund(db, `${code}ONCE`);
     const before = gw.gateway.cacheCounters.byType.get('Book')?.computations ?? 0;
     await gw.execute(BookDocument, { portfolioId: own.code }, token);
-    // A document the operation cache passes by computes the book again: no field entry was written
-    // for it to hit, and the computation was not kept for it either (the response stored, no read
-    // from before it still open: the single flight let it go without waiting for its linger).
+    // After the single flight's bound (1 s, on the gateway's clock), a document the operation
+    // cache passes by computes the book again: no field entry was written for it to hit.
+    clock.advance(1_100);
     const other = await gw.execute(fieldLevel(BookDocument), { portfolioId: own.code }, token);
     expect(other.errors).toBeUndefined();
     expect((gw.gateway.cacheCounters.byType.get('Book')?.computations ?? 0) - before).toBe(2);
+  });
+
+  it('lets another document that reads the book share the computation of a response stored whole', async () => {
+    const own = await seedFund(db, `${code}SHARE`);
+    const before = gw.gateway.cacheCounters.byType.get('Book')?.computations ?? 0;
+    await gw.execute(BookDocument, { portfolioId: own.code }, token);
+    // Its response is stored whole: this document cannot find it, and no field entry was written.
+    // Within the single flight's bound it joins the computation instead of running it again.
+    const other = await gw.execute(fieldLevel(BookDocument), { portfolioId: own.code }, token);
+    expect(other.errors).toBeUndefined();
+    expect(reports(other)[0]?.status).toBe('miss');
+    expect((gw.gateway.cacheCounters.byType.get('Book')?.computations ?? 0) - before).toBe(1);
   });
 
   it('never serves the stored bytes to a caller who may not read the portfolio', async () => {
