@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { SingleFlight } from './single-flight';
 
 describe('SingleFlight', () => {
@@ -122,6 +124,27 @@ describe('SingleFlight', () => {
       expect(flights.size).toBe(0);
       flights.closeRead(second);
     });
+  });
+
+  it('lets go of a forgotten result, even while something still holds the flight', async () => {
+    // What a Map's previous table does in the old generation: it still points at the flight.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    let now = 0;
+    const flights = new SingleFlight<{ readonly rows: number[] }>(1_000, () => now);
+    const held = await (async () => {
+      const value = { rows: new Array<number>(10_000).fill(1) };
+      const run = flights.run('k', () => Promise.resolve(value));
+      await run.result;
+      // `release` closes over the flight, as the old table would.
+      return { release: run.release, value: new WeakRef(value) };
+    })();
+    now += 1_000; // past the bound: the next caller forgets it and leads
+    expect(flights.run('k', () => Promise.resolve({ rows: [] })).leader).toBe(true);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    gc();
+    expect(held.value.deref()).toBeUndefined();
+    expect(held.release).toBeInstanceOf(Function);
   });
 });
 
